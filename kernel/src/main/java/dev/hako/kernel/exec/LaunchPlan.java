@@ -1,0 +1,134 @@
+package dev.hako.kernel.exec;
+
+import java.util.List;
+
+/**
+ * Everything the executor does between clone() and execve(), decided in Java. The executor has no
+ * policy and no JSON parser: it runs these primitive steps in order and reports the step, path and
+ * errno of the first that fails. See PlanCodec for the wire format.
+ *
+ * @param mode          CREATE: wait on the exec fifo before exec; RUN: exec at once; EXEC: join an existing
+ *                      container's namespaces (namespaces all have paths) and exec a process there
+ * @param namespaces    in order; path == null creates a new one, otherwise setns() to it
+ * @param uidMappings   for a new user namespace; written by the parent (Java) after the pid report
+ * @param gidMappings   likewise; setgroups is set to "deny" first when {@code denySetgroups}
+ * @param timeOffsets   for a new time namespace (clock "monotonic" / "boottime")
+ * @param rootfs        absolute host path of the root filesystem (null in EXEC mode)
+ * @param rootfsSteps   mount-namespace work, in order (mounts, devices, masks, pivot_root ...)
+ * @param sysctls       written under /proc/sys after pivot_root, through a verified procfs handle
+ * @param hostname      null: leave as is
+ * @param execFifo      CREATE mode: path of the fifo the init opens for writing, blocking until `start`
+ * @param consoleSocket terminal: path of the unix socket the pty master is sent to (SCM_RIGHTS)
+ * @param cgroupJoin    EXEC mode: cgroup.procs files the process joins before exec (may be empty)
+ * @param startHooks    startContainer hooks: run inside the container after start, before the exec
+ * @param preserveFds   fds 3..3+n-1 of the executor passed on to the container process
+ */
+public record LaunchPlan(
+        Mode mode,
+        List<Namespace> namespaces,
+        List<IdMap> uidMappings,
+        List<IdMap> gidMappings,
+        boolean denySetgroups,
+        List<TimeOffset> timeOffsets,
+        String rootfs,
+        List<RootfsStep> rootfsSteps,
+        List<Sysctl> sysctls,
+        String hostname,
+        String domainname,
+        ProcessPlan process,
+        String execFifo,
+        String consoleSocket,
+        List<String> cgroupJoin,
+        List<HookPlan> startHooks,
+        int preserveFds) {
+
+    public enum Mode { CREATE, RUN, EXEC }
+
+    /** type: one of pid, net, mnt, ipc, uts, user, cgroup, time (the /proc/PID/ns names). */
+    public record Namespace(String type, String path) {}
+
+    public record IdMap(long containerId, long hostId, long size) {}
+
+    public record TimeOffset(String clock, long secs, long nanosecs) {}
+
+    public record Sysctl(String key, String value) {}
+
+    /** A hook run by the executor itself (createContainer, startContainer): state JSON goes to its stdin. */
+    public record HookPlan(String path, List<String> args, List<String> env, int timeoutSeconds, String stateJson) {}
+
+    /** Mount-namespace steps. Every in-container path is resolved inside the rootfs, never following symlinks out. */
+    public sealed interface RootfsStep {}
+
+    /**
+     * mount(2) of source on target (path inside the rootfs), then, if any, the propagation changes and
+     * a bind remount with {@code remountFlags} (for ro/nosuid/... binds). {@code createAs} says what to
+     * create at the target when missing: "dir" or "file" (a file for binds of non-directories).
+     * {@code attrSet}/{@code attrClr}: mount_setattr attributes for recursive options (rro, rnosuid...), applied
+     * recursively; {@code idmapUserns}: a user namespace path for an idmapped mount (null if none).
+     */
+    public record MountStep(String source, String target, String fstype, long flags, String data,
+                            List<Long> propagation, long remountFlags, String createAs,
+                            long attrSet, long attrClr, String idmapUserns) implements RootfsStep {}
+
+    /** mknod (or bind-mount from the host path when {@code bindFromHost}, as in user namespaces). type: c b p u */
+    public record DeviceStep(String path, char type, long major, long minor, int mode, int uid, int gid,
+                             boolean bindFromHost) implements RootfsStep {}
+
+    public record SymlinkStep(String target, String linkPath) implements RootfsStep {}
+
+    public record MkdirStep(String path, int mode) implements RootfsStep {}
+
+    /** After pivot_root: hide path (bind /dev/null over a file, a read-only tmpfs over a directory). */
+    public record MaskStep(String path) implements RootfsStep {}
+
+    /** After pivot_root: bind path onto itself and remount it read-only. */
+    public record ReadonlyStep(String path) implements RootfsStep {}
+
+    /** Propagation of "/" in the new mount namespace before anything is mounted (e.g. MS_REC|MS_SLAVE). */
+    public record RootPropagationStep(long flags) implements RootfsStep {}
+
+    /** Makes the rootfs a mount point (bind onto itself) and applies its propagation. */
+    public record PrepareRootStep(long propagation) implements RootfsStep {}
+
+    /** createContainer hooks: run after mounts, before pivot_root, in the container's namespaces. */
+    public record HookStep(HookPlan hook) implements RootfsStep {}
+
+    /** pivot_root into the rootfs (or chroot/move-root when {@code noPivot}), then detach the old root. */
+    public record PivotRootStep(boolean noPivot) implements RootfsStep {}
+
+    /** After pivot_root: remount / read-only (root.readonly). */
+    public record ReadonlyRootStep() implements RootfsStep {}
+
+    public record ProcessPlan(
+            List<String> args,
+            List<String> env,
+            String cwd,
+            int uid,
+            int gid,
+            List<Integer> additionalGids,
+            Integer umask,
+            List<Rlimit> rlimits,
+            Capabilities capabilities,
+            boolean noNewPrivileges,
+            SeccompPlan seccomp,
+            Long personality,
+            Integer oomScoreAdj,
+            String apparmorProfile,
+            String selinuxLabel,
+            boolean terminal,
+            Integer consoleHeight,
+            Integer consoleWidth) {}
+
+    /** resource: the RLIMIT_* number. */
+    public record Rlimit(int resource, long soft, long hard) {}
+
+    /** Bit masks of capability numbers (bit n = capability n). */
+    public record Capabilities(long bounding, long effective, long permitted, long inheritable, long ambient) {}
+
+    /**
+     * A compiled classic-BPF program (struct sock_filter array, 8 bytes each, host byte order) loaded with
+     * seccomp(SECCOMP_SET_MODE_FILTER, flags). With {@code listenerPath}, the notify fd is sent there
+     * (SCM_RIGHTS) together with {@code stateJson} as the message.
+     */
+    public record SeccompPlan(byte[] program, long flags, String listenerPath, String stateJson) {}
+}
