@@ -170,10 +170,18 @@ public final class RootedDir implements AutoCloseable {
         Fs.mkdirat(parentFd(pn[0]), pn[1], mode, describe(rel));
     }
 
-    /** Creates missing directories of {@code rel} (mode 0755); existing ones, or symlinks to them inside the root, are kept. */
+    /**
+     * Creates missing directories of {@code rel} (mode 0755). Existing directories and symlinks to directories
+     * are kept; a dangling symlink in the way has its target created, resolved inside the root (like
+     * containerd's root-scoped MkdirAll).
+     */
     public void mkdirs(String rel) {
-        String r = trimSlashes(rel);
+        mkdirs(trimSlashes(rel), 0);
+    }
+
+    private void mkdirs(String r, int depth) {
         if (r.isEmpty()) return;
+        if (depth > 40) throw new SyscallException("mkdirs", describe(r), Errno.ELOOP);
         try {
             Fs.close(Fs.openat2(fd, r, Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_CLOEXEC, 0, RESOLVE, describe(r)));
             return;
@@ -181,14 +189,26 @@ public final class RootedDir implements AutoCloseable {
             if (e.errno() != Errno.ENOENT) throw e;
         }
         String[] pn = split(r);
-        mkdirs(pn[0]);
-        try {
-            Fs.mkdirat(parentFd(pn[0]), pn[1], 0755, describe(r));
-        } catch (SyscallException e) {
-            // a dangling symlink in the way: resolve it like any other path inside the root
-            if (e.errno() != Errno.EEXIST) throw e;
-            Fs.close(Fs.openat2(fd, r, Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_CLOEXEC, 0, RESOLVE, describe(r)));
+        mkdirs(pn[0], depth);
+        int pfd = parentFd(pn[0]);
+        Stat st = Fs.lstatOrNull(pfd, pn[1], describe(r));
+        if (st != null && st.isSymlink()) {
+            String target = Fs.readlinkat(pfd, pn[1], describe(r));
+            mkdirs(clamp(target.startsWith("/") ? target : pn[0] + "/" + target), depth + 1);
+            return;
         }
+        Fs.mkdirat(pfd, pn[1], 0755, describe(r));
+    }
+
+    /** Lexically resolves "." and ".." with ".." stopping at the root, as RESOLVE_IN_ROOT does. */
+    static String clamp(String path) {
+        java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+        for (String p : path.split("/")) {
+            if (p.isEmpty() || p.equals(".")) continue;
+            if (p.equals("..")) { parts.pollLast(); continue; }
+            parts.addLast(p);
+        }
+        return String.join("/", parts);
     }
 
     public void symlink(String target, String rel) {

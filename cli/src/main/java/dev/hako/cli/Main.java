@@ -1,0 +1,110 @@
+package dev.hako.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The {@code hako} command: docker's CLI (commands, flags, output, error wording) over hako's
+ * libraries. Daemonless: each invocation works on the stores under --root directly.
+ */
+@Command(name = "hako", mixinStandardHelpOptions = false, usageHelpAutoWidth = true,
+        description = "A container engine with docker's command line.",
+        subcommands = {
+                ImageCommands.Pull.class, ImageCommands.Push.class, ImageCommands.Images.class,
+                ImageCommands.Inspect.class, ImageCommands.Tag.class, ImageCommands.Rmi.class,
+                ImageCommands.History.class, ImageCommands.Save.class, ImageCommands.Load.class,
+                ImageCommands.Import.class, ImageCommands.ImageGroup.class,
+                LoginCommands.Login.class, LoginCommands.Logout.class,
+                Version.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @Option(names = "--root", description = "Persistent state directory (default: ${DEFAULT-VALUE})",
+            defaultValue = "/var/lib/hako")
+    Path root;
+
+    @Option(names = "--runroot", description = "Volatile state directory (default: ${DEFAULT-VALUE})",
+            defaultValue = "/run/hako")
+    Path runroot;
+
+    @Option(names = {"-l", "--log-level"}, description = "debug, info, warn, error (default: ${DEFAULT-VALUE})",
+            defaultValue = "warn")
+    String logLevel;
+
+    @Option(names = {"-D", "--debug"}, description = "Debug output (stack traces on errors)")
+    boolean debug;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print usage")
+    boolean help;
+
+    final Terminal terminal;
+
+    Main(Terminal terminal) { this.terminal = terminal; }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required, see 'hako --help'");
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, Terminal.system());
+        System.out.flush();
+        System.exit(code);
+    }
+
+    /** Runs one command; what it prints goes to the terminal's streams. Returns the exit code. */
+    public static int run(String[] args, Terminal terminal) {
+        Main main = new Main(terminal);
+        CommandLine cl = new CommandLine(main);
+        cl.setOut(new PrintWriter(terminal.out(), true, StandardCharsets.UTF_8));
+        cl.setErr(new PrintWriter(terminal.err(), true, StandardCharsets.UTF_8));
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            Throwable shown = e;
+            if (e instanceof Exit exit) return exit.code();
+            String msg = shown.getMessage() == null ? shown.toString() : shown.getMessage();
+            terminal.err().println("Error: " + msg);
+            if (main.debug) shown.printStackTrace(terminal.err());
+            return 1;
+        });
+        cl.setParameterExceptionHandler((ex, strings) -> {
+            // docker: "unknown flag: --x\nSee 'docker images --help'." exit 125
+            terminal.err().println("Error: " + ex.getMessage());
+            CommandLine c = ex.getCommandLine();
+            terminal.err().println("See '" + c.getCommandSpec().qualifiedName() + " --help'.");
+            return 125;
+        });
+        return cl.execute(args);
+    }
+
+    /** Ends a command with an exit code after it printed its own message. */
+    static final class Exit extends RuntimeException {
+        private final int code;
+
+        Exit(int code) {
+            super(null, null, false, false);
+            this.code = code;
+        }
+
+        int code() { return code; }
+    }
+
+    /** The process's streams and whether stdout is a terminal; tests pass their own. */
+    public record Terminal(PrintStream out, PrintStream err, InputStream in, boolean outIsTty, int width) {
+        public static Terminal system() {
+            var console = System.console();
+            boolean tty = console != null && console.isTerminal();
+            int width = 80;
+            String cols = System.getenv("COLUMNS");
+            if (cols != null && cols.matches("\\d+")) width = Integer.parseInt(cols);
+            else if (tty) width = 120;
+            return new Terminal(new PrintStream(System.out, false, StandardCharsets.UTF_8),
+                    new PrintStream(System.err, true, StandardCharsets.UTF_8), System.in, tty, width);
+        }
+    }
+}

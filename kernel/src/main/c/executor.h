@@ -1,0 +1,144 @@
+/* hako executor: what must happen between clone() and execve(). See PLAN.md.
+ * One process tree: P (spawned by the JVM) prepares, clones/forks C (the container process), relays
+ * the protocol with Java, and in FOREGROUND mode stays to forward signals and report C's exit. */
+#ifndef HAKO_EXECUTOR_H
+#define HAKO_EXECUTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum mode { MODE_CREATE, MODE_RUN, MODE_EXEC };
+
+struct ns {
+    char *type; /* pid net mnt ipc uts user cgroup time */
+    char *path; /* NULL: new */
+    int fd;     /* opened by P when path != NULL */
+};
+
+struct hook {
+    char *phase, *path, *state;
+    int timeout;
+    char **args;
+    int nargs;
+    char **env;
+    int nenv;
+};
+
+enum step_kind {
+    ST_ROOTPROP, ST_PREPAREROOT, ST_MOUNT, ST_DEVICE, ST_SYMLINK, ST_MKDIR, ST_MASK, ST_READONLY,
+    ST_HOOK, ST_PIVOT, ST_READONLYROOT
+};
+
+struct mount_step {
+    char *source, *target, *fstype, *data, *create_as, *idmap_userns;
+    unsigned long long flags, remount_flags, attr_set, attr_clr;
+    unsigned long long *props;
+    int nprops;
+};
+
+struct device_step {
+    char *path;
+    char type;
+    unsigned long long major, minor;
+    int mode, uid, gid, bind;
+};
+
+struct step {
+    enum step_kind kind;
+    unsigned long long flags;   /* rootprop, prepareroot; pivot: nopivot; mkdir: mode */
+    char *a, *b;                /* symlink: target, link; mkdir/mask/readonly: path */
+    struct mount_step m;
+    struct device_step d;
+    struct hook h;
+};
+
+struct sysctl { char *key, *value; };
+struct rlim { int resource; unsigned long long soft, hard; };
+struct timeoff { char *clock; long long secs, nsecs; };
+
+struct plan {
+    enum mode mode;
+    struct ns *ns; int nns;
+    int nuidmap, ngidmap, deny_setgroups;
+    struct timeoff *toff; int ntoff;
+    char *rootfs;
+    struct step *steps; int nsteps;
+    struct sysctl *sysctls; int nsysctls;
+    char *hostname, *domainname;
+    char **args; int nargs;
+    char **env; int nenv;
+    char *cwd;
+    uid_t uid; gid_t gid;
+    gid_t *groups; int ngroups;
+    int umask; /* -1: unset */
+    struct rlim *rlimits; int nrlimits;
+    int has_caps;
+    unsigned long long cap_bnd, cap_eff, cap_prm, cap_inh, cap_amb;
+    int nnp;
+    int has_seccomp;
+    unsigned long long seccomp_flags;
+    char *seccomp_listener, *seccomp_state;
+    unsigned char *bpf; size_t bpf_len;
+    int has_personality; unsigned long personality;
+    int has_oom; int oom;
+    char *apparmor, *selinux;
+    int terminal, con_h, con_w;
+    char *execfifo, *consolesocket;
+    char **cgroupjoin; int ncgroupjoin;
+    struct hook *starthooks; int nstarthooks;
+    int preservefds;
+};
+
+/* Fds and facts P prepares before clone/fork, inherited by C. */
+struct prep {
+    int fifo_fd;        /* O_PATH of the exec fifo (CREATE) */
+    int console_fd;     /* connected console socket */
+    int listener_fd;    /* connected seccomp listener socket */
+    int *cgroup_fds; int ncgroup;
+    int cgroupns_fd;    /* EXEC: setns deferred to C, after joining cgroups */
+    int new_cgroupns;   /* CREATE/RUN: unshare(CLONE_NEWCGROUP) in C after "go" */
+    int userns;         /* a user namespace is created or joined */
+    int new_userns;
+};
+
+/* plan.c */
+int plan_parse(char *buf, size_t len, struct plan *p, char *err, size_t errlen);
+
+/* sync.c: messages are one SOCK_SEQPACKET datagram each: keyword and percent-encoded fields */
+extern int g_report_fd;
+extern int g_detached;
+void msg_send(int fd, const char *keyword, int nfields, const char **fields);
+int msg_recv(int fd, char *buf, size_t len); /* bytes, 0 at EOF, -1 error */
+void report_error(const char *step, const char *path, int err, const char *detail);
+__attribute__((noreturn, format(printf, 4, 5)))
+void fail(const char *step, const char *path, int err, const char *fmt, ...);
+__attribute__((noreturn)) void fail_exit(const char *step, const char *path, int err, const char *detail, int code);
+
+/* ns.c */
+int ns_flag(const char *type);
+void ns_open_paths(struct plan *p);
+void ns_join_paths(struct plan *p, struct prep *prep);
+unsigned long ns_clone_flags(struct plan *p, struct prep *prep);
+void ns_setup_time(struct plan *p);
+
+/* rootfs.c */
+int open_in_root(int rootfd, const char *path, int create, int mode, unsigned long long extra_resolve);
+void rootfs_run(struct plan *p, struct prep *prep, void (*after_pivot)(struct plan *, struct prep *));
+int procfs_fd(void);
+void procfs_open_private(void);
+void write_proc(const char *relpath, const char *value, const char *step);
+
+/* console.c */
+void console_setup(struct plan *p, struct prep *prep, int rootfd, int bind_console);
+
+/* process.c */
+void run_hook(const struct hook *h);
+void process_finish(struct plan *p, struct prep *prep);
+void apply_sysctls(struct plan *p);
+
+/* small helpers */
+int sys_openat2(int dirfd, const char *path, unsigned long long flags, unsigned long long mode, unsigned long long resolve);
+const char *errname(int err);
+
+#endif

@@ -1,0 +1,80 @@
+package dev.hako.runtime.cli;
+
+import dev.hako.runtime.capabilities.Capability;
+import dev.hako.runtime.namespaces.NamespaceType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+
+import static dev.hako.runtime.cli.JsonText.obj;
+
+/** `features`: what this runtime supports, in the shape of runc's features JSON (runtime-spec features.md). */
+@Command(name = "features", headerHeading = "NAME:%n", header = "   hako-runtime features - show the enabled features",
+        synopsisHeading = "%nUSAGE:%n   ", customSynopsis = "hako-runtime features [arguments...]",
+        descriptionHeading = "%nDESCRIPTION:%n",
+        description = {"   Show the enabled features.", "   The result is parsable as a JSON."})
+public final class FeaturesCommand implements Callable<Integer> {
+    @ParentCommand RuntimeCommand parent;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, hidden = true)
+    boolean help;
+
+    @Parameters(hidden = true)
+    List<String> args;
+
+    /** Mount options the rootfs code understands (flags, propagation, recursive attributes, extensions). */
+    static final List<String> MOUNT_OPTIONS = List.of(
+            "async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec", "idmap", "iversion",
+            "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec", "noiversion", "nolazytime",
+            "nomand", "norelatime", "nostrictatime", "nosuid", "nosymfollow", "private", "ratime", "rbind",
+            "rdev", "rdiratime", "relatime", "remount", "rexec", "ridmap", "rnoatime", "rnodev", "rnodiratime",
+            "rnoexec", "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rprivate", "rrelatime",
+            "rro", "rrw", "rshared", "rslave", "rstrictatime", "rsuid", "rsymfollow", "runbindable", "rw",
+            "shared", "silent", "slave", "strictatime", "suid", "symfollow", "sync", "tmpcopyup", "unbindable");
+
+    static final List<String> SECCOMP_ACTIONS = List.of("SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
+            "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP");
+
+    static final List<String> SECCOMP_OPERATORS = List.of("SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE",
+            "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE");
+
+    static final List<String> SECCOMP_ARCHS = List.of("SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32",
+            "SCMP_ARCH_AARCH64");
+
+    @Override
+    public Integer call() {
+        parent.validateGlobals();
+        parent.out().println(JsonText.indented(features(), "    "));
+        return 0;
+    }
+
+    static Map<String, Object> features() {
+        var namespaces = new TreeSet<String>();
+        for (NamespaceType t : NamespaceType.values()) namespaces.add(t.ociName());
+        List<String> caps = new ArrayList<>();
+        for (Capability c : Capability.values()) caps.add(c.capName());
+        return obj(
+                "ociVersionMin", "1.0.0",
+                "ociVersionMax", DefaultSpec.OCI_VERSION,
+                "hooks", List.of("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"),
+                "mountOptions", MOUNT_OPTIONS,
+                "linux", obj(
+                        "namespaces", List.copyOf(namespaces),
+                        "capabilities", caps,
+                        "cgroup", obj("v1", true, "v2", true, "systemd", false, "systemdUser", false),
+                        "seccomp", obj("enabled", true, "actions", SECCOMP_ACTIONS, "operators", SECCOMP_OPERATORS,
+                                "archs", SECCOMP_ARCHS),
+                        "apparmor", obj("enabled", false),
+                        "selinux", obj("enabled", false)),
+                "annotations", obj(
+                        "org.opencontainers.runc.checkpoint.enabled", "false",
+                        "dev.hako.runtime.version", Main.VERSION));
+    }
+}

@@ -1,0 +1,35 @@
+package dev.hako.runtime.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hako.oci.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Our default config is the one `runc spec` writes (compared as JSON trees with the installed runc). */
+class DefaultSpecTest {
+    @TempDir Path dir;
+
+    JsonNode runcSpec(boolean rootless) throws Exception {
+        Path d = Files.createDirectories(dir.resolve(rootless ? "rootless" : "root"));
+        var pb = rootless ? new ProcessBuilder("runc", "spec", "--rootless") : new ProcessBuilder("runc", "spec");
+        var p = pb.directory(d.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+        return Json.mapper().readTree(Files.readString(d.resolve("config.json")));
+    }
+
+    @Test
+    void matchesRuncSpec() throws Exception {
+        assertThat(Json.mapper().readTree(Json.write(DefaultSpec.create(false)))).isEqualTo(runcSpec(false));
+    }
+
+    @Test
+    void matchesRuncSpecRootless() throws Exception {
+        assertThat(Json.mapper().readTree(Json.write(DefaultSpec.create(true)))).isEqualTo(runcSpec(true));
+    }
+}
