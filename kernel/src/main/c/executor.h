@@ -110,6 +110,7 @@ extern int g_report_fd;
 extern int g_detached;
 void msg_send(int fd, const char *keyword, int nfields, const char **fields);
 int msg_recv(int fd, char *buf, size_t len); /* bytes, 0 at EOF, -1 error */
+int send_fd(int sock, int fd, const char *data, size_t len); /* SCM_RIGHTS with data */
 void report_error(const char *step, const char *path, int err, const char *detail);
 __attribute__((noreturn, format(printf, 4, 5)))
 void fail(const char *step, const char *path, int err, const char *fmt, ...);
@@ -123,6 +124,7 @@ unsigned long ns_clone_flags(struct plan *p, struct prep *prep);
 void ns_setup_time(struct plan *p);
 
 /* rootfs.c */
+int root_fd(void);
 int open_in_root(int rootfd, const char *path, int create, int mode, unsigned long long extra_resolve);
 void rootfs_run(struct plan *p, struct prep *prep, void (*after_pivot)(struct plan *, struct prep *));
 int procfs_fd(void);

@@ -81,3 +81,21 @@ void fail(const char *step, const char *path, int err, const char *fmt, ...) {
     }
     fail_exit(step, path, err, detail, 1);
 }
+
+int send_fd(int sock, int fd, const char *data, size_t len) {
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    memset(cbuf, 0, sizeof(cbuf));
+    char dummy = 0;
+    struct iovec iov = {.iov_base = len ? (void *) data : &dummy, .iov_len = len ? len : 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    ssize_t r;
+    do {
+        r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    } while (r < 0 && errno == EINTR);
+    return r < 0 ? -1 : 0;
+}
