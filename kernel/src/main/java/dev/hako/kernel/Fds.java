@@ -35,6 +35,12 @@ public final class Fds {
     private static final MethodHandle SENDMSG = Native.function("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle RECVMSG = Native.function("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle OPEN = Native.function("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SOCKET = Native.function("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle BIND = Native.function("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle LISTEN = Native.function("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle ACCEPT4 = Native.function("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    private static final MethodHandle CONNECT = Native.function("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle MKNOD = Native.function("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
     private static final MethodHandle LSEEK = Native.function("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
 
     private Fds() {}
@@ -170,6 +176,88 @@ public final class Fds {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = Native.errnoSegment(a);
             return Native.check((long) LSEEK.invokeExact(e, fd, offset, whence), e, "lseek", "fd " + fd);
+        } catch (SyscallException x) {
+            throw x;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static MemorySegment sockaddr(Arena a, String path) {
+        byte[] p = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (p.length >= 108) throw new SyscallException("bind", path, Errno.ENAMETOOLONG);
+        MemorySegment sa = a.allocate(110);
+        sa.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
+        MemorySegment.copy(p, 0, sa, ValueLayout.JAVA_BYTE, 2, p.length);
+        return sa;
+    }
+
+    /**
+     * A listening unix stream socket bound at {@code path} (a path socket, never abstract), close-on-exec.
+     * Used for console sockets (the pty master arrives with SCM_RIGHTS, see {@link #receive}).
+     */
+    public static int listenUnix(String path, int backlog) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment e = Native.errnoSegment(a);
+            int s = Native.check((int) SOCKET.invokeExact(e, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), e, "socket", path);
+            try {
+                Native.check((int) BIND.invokeExact(e, s, sockaddr(a, path), 110), e, "bind", path);
+                Native.check((int) LISTEN.invokeExact(e, s, backlog), e, "listen", path);
+            } catch (SyscallException x) {
+                close(s);
+                throw x;
+            }
+            return s;
+        } catch (SyscallException x) {
+            throw x;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** A connected unix stream socket to {@code path}, close-on-exec. */
+    public static int connectUnix(String path) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment e = Native.errnoSegment(a);
+            int s = Native.check((int) SOCKET.invokeExact(e, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), e, "socket", path);
+            int r;
+            do {
+                r = (int) CONNECT.invokeExact(e, s, sockaddr(a, path), 110);
+            } while (r == -1 && Native.errno(e) == Errno.EINTR);
+            if (r == -1) {
+                int err = Native.errno(e);
+                close(s);
+                throw new SyscallException("connect", path, err);
+            }
+            return s;
+        } catch (SyscallException x) {
+            throw x;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** accept4(SOCK_CLOEXEC), retrying on EINTR. */
+    public static int accept(int listener) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment e = Native.errnoSegment(a);
+            while (true) {
+                int r = (int) ACCEPT4.invokeExact(e, listener, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
+                if (r == -1 && Native.errno(e) == Errno.EINTR) continue;
+                return Native.check(r, e, "accept", "fd " + listener);
+            }
+        } catch (SyscallException x) {
+            throw x;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** mkfifo(path, mode) (through mknod), e.g. the exec fifo of a created container. */
+    public static void mkfifo(String path, int mode) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment e = Native.errnoSegment(a);
+            Native.check((int) MKNOD.invokeExact(e, a.allocateFrom(path), 0010000 | (mode & 07777), 0L), e, "mkfifo", path);
         } catch (SyscallException x) {
             throw x;
         } catch (Throwable t) {
