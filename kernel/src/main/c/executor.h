@@ -128,6 +128,7 @@ int root_fd(void);
 int open_in_root(int rootfd, const char *path, int create, int mode, unsigned long long extra_resolve);
 void rootfs_run(struct plan *p, struct prep *prep, void (*after_pivot)(struct plan *, struct prep *));
 int procfs_fd(void);
+void rootfs_release(void); /* closes the root, /dev/null and procfs handles */
 void procfs_open_private(void);
 void write_proc(const char *relpath, const char *value, const char *step);
 

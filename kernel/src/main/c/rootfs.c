@@ -294,8 +294,9 @@ static void do_pivot(struct plan *p, int nopivot) {
 }
 
 /* CVE-2025-31133: the mask source must really be the null device, checked on the fd that is bound. */
+static int g_devnull = -1;
 static int devnull_fd(void) {
-    static int fd = -1;
+    int fd = g_devnull;
     if (fd >= 0) return fd;
     fd = open_in_root(g_rootfd, "/dev/null", 0, 0, RESOLVE_NO_SYMLINKS);
     if (fd < 0) fail("mask", "/dev/null", errno, "open the container's /dev/null");
@@ -303,6 +304,7 @@ static int devnull_fd(void) {
     if (fstat(fd, &st) < 0) fail("mask", "/dev/null", errno, NULL);
     if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3)
         fail("mask", "/dev/null", EPERM, "/dev/null is not the null device (char 1:3); refusing to mask with it");
+    g_devnull = fd;
     return fd;
 }
 
@@ -434,6 +436,13 @@ void rootfs_run(struct plan *p, struct prep *prep, void (*after_pivot)(struct pl
         }
     }
     if (!did_after && after_pivot) after_pivot(p, prep);
+}
+
+void rootfs_release(void) {
+    if (g_devnull >= 0) close(g_devnull);
+    if (g_rootfd >= 0) close(g_rootfd);
+    if (g_procfd >= 0) close(g_procfd);
+    g_devnull = g_rootfd = g_procfd = -1;
 }
 
 int root_fd(void) { return g_rootfd; }

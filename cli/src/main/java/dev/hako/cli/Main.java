@@ -43,8 +43,15 @@ public final class Main implements Runnable {
     boolean help;
 
     final Terminal terminal;
+    private dev.hako.image.store.ImageService images;
 
     Main(Terminal terminal) { this.terminal = terminal; }
+
+    /** The image service over --root, opened on first use (commands like version don't need it). */
+    dev.hako.image.store.ImageService images() {
+        if (images == null) images = new dev.hako.image.store.ImageService(root);
+        return images;
+    }
 
     @Override
     public void run() {

@@ -200,8 +200,7 @@ public final class LayerExtractor {
             root.mknod(victim, Stat.S_IFCHR, 0, 0);
             unpacked.add(victim);
         } else {
-            if (root.lstat(parent) == null) return; // nothing below a missing parent to delete
-            root.remove(victim);
+            root.remove(victim); // a missing parent means nothing to delete
             ensuredParent = null;
             unpacked.remove(victim);
         }

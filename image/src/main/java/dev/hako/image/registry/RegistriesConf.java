@@ -150,7 +150,11 @@ public record RegistriesConf(List<String> unqualifiedSearchRegistries, String sh
     /** True if pulls and pushes to this host are over http or without TLS verification. */
     public boolean isInsecure(Reference ref) {
         Registry r = find(ref);
-        return r != null && r.insecure();
+        if (r != null && r.insecure()) return true;
+        for (Registry reg : registries)
+            for (Mirror m : reg.mirrors())
+                if (m.insecure() && (m.location().equals(ref.registry()) || m.location().startsWith(ref.registry() + "/"))) return true;
+        return false;
     }
 
     /**

@@ -138,14 +138,13 @@ public final class ImageStore {
      */
     public ImageRecord add(ImageRecord image, List<String> tags, List<String> repoDigests) {
         return update(map -> {
-            ImageRecord r = map.getOrDefault(image.id(), image);
-            if (r != image) {
-                // keep the known names; take the newer facts (manifest, size) from the new record
-                image = new ImageRecord(image.id(), image.manifestDigest(), image.manifestMediaType(), r.repoTags(),
-                        r.repoDigests(), image.created(), r.lastTagTime(), image.size(), image.platform(),
-                        image.diffIds(), image.chainIds(), image.layerSizes());
-                r = image;
-            }
+            ImageRecord old = map.get(image.id());
+            // keep the names an existing record has; take the newer facts (manifest, size) from the new one
+            ImageRecord r = old == null ? image : new ImageRecord(image.id(), image.manifestDigest(),
+                    image.manifestMediaType(), old.repoTags(), old.repoDigests(), image.created(), old.lastTagTime(),
+                    image.size(), image.platform(), image.diffIds(), image.chainIds(), image.layerSizes());
+            for (String d : image.repoDigests()) r = r.addRepoDigest(d);
+            for (String t : image.repoTags()) r = r.addRepoTag(t);
             for (String t : tags) {
                 removeTag(map, t, r.id());
                 r = r.addRepoTag(t);

@@ -139,7 +139,7 @@ final class TestTars {
                 Map<String, Object> a = Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
                 int mode = (Integer) a.get("mode");
                 StringBuilder d = new StringBuilder(String.format("%06o %s:%s", mode, a.get("uid"), a.get("gid")));
-                if (withTimes && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+                if (withTimes)
                     d.append(" t=").append(((FileTime) a.get("lastModifiedTime")).toMillis());
                 if (Files.isSymbolicLink(p)) d.append(" -> ").append(Files.readSymbolicLink(p));
                 else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) d.append(" ").append(sha256(Files.readAllBytes(p)));

@@ -256,7 +256,13 @@ public final class RootedDir implements AutoCloseable {
     /** Removes {@code rel} whatever it is (a directory with all its content); false if nothing was there. */
     public boolean remove(String rel) {
         String[] pn = split(rel);
-        int pfd = parentFd(pn[0]);
+        int pfd;
+        try {
+            pfd = parentFd(pn[0]);
+        } catch (SyscallException e) {
+            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) return false; // no parent, nothing to remove
+            throw e;
+        }
         Stat st = Fs.lstatOrNull(pfd, pn[1], describe(rel));
         if (st == null) return false;
         if (st.isDirectory()) {

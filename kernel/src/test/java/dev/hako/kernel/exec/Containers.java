@@ -16,6 +16,49 @@ final class Containers {
 
     private Containers() {}
 
+    private static Path shared;
+
+    /**
+     * One busybox rootfs per test JVM for tests that do not change it (building one takes seconds);
+     * world-traversable so user-namespace containers can reach it.
+     */
+    static synchronized String sharedRootfs() {
+        if (shared == null) {
+            try {
+                Path dir = Files.createTempDirectory("hako-test-rootfs");
+                Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                shared = busyboxRootfs(dir.resolve("rootfs"));
+                Path d = dir;
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(d)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return shared.toString();
+    }
+
+    /** A private copy of the shared rootfs (cp -a), for tests that make it hostile. */
+    static Path copyOfRootfs(Path dir) {
+        try {
+            Process p = new ProcessBuilder("cp", "-a", sharedRootfs(), dir.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) throw new IllegalStateException("cp -a failed: " + out);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        try {
+            new ProcessBuilder("rm", "-rf", "--one-file-system", dir.toString()).start().waitFor();
+        } catch (Exception ignored) {
+            // best effort
+        }
+    }
+
     static Path busyboxRootfs(Path dir) {
         Path project = Path.of(System.getProperty("hako.projectDir", "../"));
         Path script = project.resolve("scripts/busybox-rootfs.sh");

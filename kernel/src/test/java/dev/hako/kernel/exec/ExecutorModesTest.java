@@ -27,7 +27,7 @@ class ExecutorModesTest {
 
     @BeforeAll
     static void rootfs() {
-        rootfs = Containers.busyboxRootfs(tmp.resolve("rootfs")).toString();
+        rootfs = Containers.sharedRootfs();
     }
 
     static String state(int pid) throws Exception {

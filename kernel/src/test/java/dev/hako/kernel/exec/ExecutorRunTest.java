@@ -20,7 +20,7 @@ class ExecutorRunTest {
 
     @BeforeAll
     static void rootfs() throws Exception {
-        rootfs = Containers.busyboxRootfs(tmp.resolve("rootfs")).toString();
+        rootfs = Containers.sharedRootfs();
         Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 

@@ -27,7 +27,9 @@ public final class CapabilitySets {
         long a = mask(caps.ambient(), last, unknown);
         if (!unknown.isEmpty())
             warn.accept("ignoring unknown or unavailable capabilities: " + unknown.stream().distinct().toList());
-        return new LaunchPlan.Capabilities(b, e, p, i, a);
+        // The kernel raises an ambient capability only if it is permitted and inheritable; runc's default
+        // config lists ambient capabilities with an empty inheritable set and runc leaves them out silently.
+        return new LaunchPlan.Capabilities(b, e, p, i, a & p & i);
     }
 
     private static long mask(List<String> names, int last, List<String> unknown) {

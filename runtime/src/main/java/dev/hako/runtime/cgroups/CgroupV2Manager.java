@@ -17,7 +17,7 @@ import java.util.Set;
  *
  * <p>Not supported on v2, as in runc: realtime cpu (error), memory.kernel/kernelTCP/swappiness/
  * disableOOMKiller (ignored: no v2 equivalent), blockIO.leafWeight and network (error).
- * Device rules on a pure v2 host need an eBPF program; see {@link #apply}.
+ * Device rules are enforced with an eBPF program (see {@link #apply}).
  */
 public final class CgroupV2Manager implements CgroupManager {
     private final Path root;
@@ -79,14 +79,18 @@ public final class CgroupV2Manager implements CgroupManager {
 
     /**
      * Writes the resources. On the v2 side of a hybrid host only hugepageLimits and unified are
-     * written here (the rest belongs to v1). Device rules: on a pure v2 host they need a
-     * BPF_CGROUP_DEVICE program, which hako does not load yet, so they are NOT enforced on
-     * pure cgroup v2 hosts ({@link #devicesEnforced()} is false).
+     * written here (the rest belongs to v1). Device rules become a BPF_CGROUP_DEVICE program
+     * ({@link DeviceFilter}) attached to the directory, replacing the previous one.
      */
     @Override
     public void apply(Resources r) {
         if (r == null) return;
         if (full) {
+            if (r.devices() != null) {
+                List<DeviceRules.Rule> rules = new ArrayList<>();
+                for (Resources.DeviceRule d : r.devices()) rules.add(DeviceRules.of(d));
+                BpfDevices.apply(dir, DeviceRules.emulate(rules));
+            }
             if (r.cpu() != null) applyCpu(r.cpu());
             if (r.memory() != null) applyMemory(r.memory());
             if (r.pids() != null) write("pids.max", r.pids().limit() > 0 ? Long.toString(r.pids().limit()) : "max");
@@ -120,9 +124,6 @@ public final class CgroupV2Manager implements CgroupManager {
             }
         }
     }
-
-    /** Whether device rules are enforced by this manager (no: v2 needs eBPF, not implemented). */
-    public boolean devicesEnforced() { return false; }
 
     private void write(String file, String value) {
         CgroupFs.write(dir.resolve(file), value);

@@ -38,5 +38,8 @@ class CapabilityTest {
         assertThat(c.ambient()).isZero();
         assertThat(warnings).singleElement().asString().contains("CAP_BOGUS");
         assertThat(CapabilitySets.names(c.permitted())).containsExactly("CAP_KILL", "CAP_NET_BIND_SERVICE");
+        var amb = CapabilitySets.translate(new Process.Capabilities(null, null, List.of("CAP_KILL"),
+                List.of("CAP_KILL", "CAP_CHOWN"), List.of("CAP_KILL", "CAP_CHOWN")), warnings::add);
+        assertThat(amb.ambient()).as("ambient only where permitted and inheritable").isEqualTo(1L << 5);
     }
 }

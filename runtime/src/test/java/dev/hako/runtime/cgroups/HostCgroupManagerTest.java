@@ -149,7 +149,8 @@ class HostCgroupManagerTest {
     @Test
     void memoryHogIsOomKilled() throws Exception {
         m.create();
-        m.apply(resources(new Resources.Memory(16L << 20, null, 16L << 20, null, null, null, null, null, null), null, null));
+        // No swap on this host and memsw unset: memory.limit_in_bytes is the counter that trips.
+        m.apply(resources(new Resources.Memory(16L << 20, null, null, null, null, null, null, null, null), null, null));
         Process p = t.start("exec dd if=/dev/zero of=/dev/null bs=64M count=1");
         m.addProcess(p.pid());
         go(p);
@@ -273,27 +274,51 @@ class HostCgroupManagerTest {
     }
 
     @Test
-    void devicesAllowListIsEnforced() throws Exception {
+    void devicesAllowListIsWrittenAsRuncDoes() throws Exception {
         m.create();
         var spec = List.of(new Resources.DeviceRule(false, null, null, null, "rwm"));
         m.apply(CgroupManager.withEffectiveDevices(new Resources(spec, null, null, null, null, null, null, null, null),
-                new Linux(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null)));
+                new Linux(null, null, null, null, List.of(new Linux.Device("c", "/dev/fuse", 10L, 229L, null, null, null)),
+                        null, null, null, null, null, null, null, null, null, null)));
         String list = read(dir("devices").resolve("devices.list"));
-        assertThat(list).contains("c 1:3 rwm", "c 136:* rwm", "c *:* m").doesNotContain("a *:* rwm");
+        assertThat(list.lines()).contains("c 1:3 rwm", "c 136:* rwm", "c *:* m", "b *:* m", "c 10:229 rwm", "c 10:200 rwm")
+                .doesNotContain("a *:* rwm");
+        // Re-applying the same rules writes nothing (no deny-all blip for running processes); result unchanged.
+        m.apply(CgroupManager.withEffectiveDevices(new Resources(spec, null, null, null, null, null, null, null, null),
+                new Linux(null, null, null, null, List.of(new Linux.Device("c", "/dev/fuse", 10L, 229L, null, null, null)),
+                        null, null, null, null, null, null, null, null, null, null)));
+        assertThat(read(dir("devices").resolve("devices.list"))).isEqualTo(list);
+    }
+
+    @Test
+    void devicesAreEnforced() throws Exception {
+        assertThat(probeOutsideCgroup()).contains("null-ok", "zero-ok"); // so the denial below is the cgroup's doing
+        m.create();
+        // Only /dev/null: /dev/zero, readable everywhere else, must be refused inside.
+        m.apply(new Resources(List.of(new Resources.DeviceRule(false, null, null, null, "rwm"),
+                new Resources.DeviceRule(true, "c", 1L, 3L, "rwm")), null, null, null, null, null, null, null, null));
+        assertThat(read(dir("devices").resolve("devices.list"))).isEqualTo("c 1:3 rwm");
         Path out = Files.createTempFile("hako-test-cgroups-", ".out");
         try {
-            Process p = t.start("(head -c 1 /dev/zero >/dev/null && echo zero-ok; head -c 1 /dev/vda >/dev/null && echo vda-ok) > " + out + " 2>&1");
+            Process p = t.start(DEVICE_PROBE + " > " + out + " 2>&1");
             m.addProcess(p.pid());
             go(p);
             assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(Files.readString(out)).contains("zero-ok").doesNotContain("vda-ok").contains("Operation not permitted");
+            assertThat(Files.readString(out)).contains("null-ok").doesNotContain("zero-ok").contains("Operation not permitted");
         } finally {
             Files.deleteIfExists(out);
         }
-        // Re-applying the same rules writes nothing (no deny-all blip for running processes); result unchanged.
-        m.apply(CgroupManager.withEffectiveDevices(new Resources(spec, null, null, null, null, null, null, null, null), null));
-        assertThat(read(dir("devices").resolve("devices.list"))).isEqualTo(list);
     }
+
+    static String probeOutsideCgroup() throws Exception {
+        Process p = new ProcessBuilder("/bin/sh", "-c", DEVICE_PROBE).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor(10, TimeUnit.SECONDS);
+        return out;
+    }
+
+    /** Writes to /dev/null and reads /dev/zero, printing what worked. */
+    static final String DEVICE_PROBE = "(echo x > /dev/null && echo null-ok; head -c 1 /dev/zero >/dev/null && echo zero-ok)";
 
     @Test
     void killAllSignalsEveryProcessIncludingNestedCgroups() throws Exception {

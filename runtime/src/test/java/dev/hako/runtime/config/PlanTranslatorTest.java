@@ -63,7 +63,8 @@ class PlanTranslatorTest {
         assertThat(pr.noNewPrivileges()).isTrue();
         assertThat(pr.rlimits()).containsExactly(new LaunchPlan.Rlimit(7, 1024, 1024));
         long caps = (1L << 29) | (1L << 5) | (1L << 10);
-        assertThat(pr.capabilities()).isEqualTo(new LaunchPlan.Capabilities(caps, caps, caps, 0, caps));
+        // ambient needs inheritable, which runc's default leaves empty: CapAmb is 0 with runc too
+        assertThat(pr.capabilities()).isEqualTo(new LaunchPlan.Capabilities(caps, caps, caps, 0, 0));
 
         // runc's order: propagation of /, rootfs bind, mounts, devices, pivot, readonly paths, masks, ro root.
         var s = p.rootfsSteps();

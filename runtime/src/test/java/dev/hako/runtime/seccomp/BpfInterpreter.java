@@ -10,11 +10,9 @@ import java.util.List;
 final class BpfInterpreter {
     private BpfInterpreter() {}
 
-    record Data(int nr, int arch, long[] args) {
-        Data(int nr, int arch, long... args) {
-            this.nr = nr;
-            this.arch = arch;
-            this.args = java.util.Arrays.copyOf(args, 6);
+    record Data(int nr, int arch, long... args) {
+        Data {
+            args = java.util.Arrays.copyOf(args, 6);
         }
     }
 

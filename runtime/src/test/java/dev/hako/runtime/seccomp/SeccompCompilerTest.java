@@ -237,7 +237,7 @@ class SeccompCompilerTest {
         names.add("no_such_syscall");
         int checks = 0;
         for (int round = 0; round < 60; round++) {
-            int nrules = 1 + rnd.nextInt(round % 4 == 0 ? 400 : 30);
+            int nrules = 1 + rnd.nextInt(round % 4 == 0 ? 60 : 20);
             List<Linux.Syscall> calls = new ArrayList<>();
             for (int i = 0; i < nrules; i++) {
                 List<String> ns = new ArrayList<>();

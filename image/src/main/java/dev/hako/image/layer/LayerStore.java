@@ -1,0 +1,231 @@
+package dev.hako.image.layer;
+
+import dev.hako.kernel.SyscallException;
+import dev.hako.kernel.fs.Fs;
+import dev.hako.kernel.fs.RootedDir;
+import dev.hako.oci.Json;
+import dev.hako.oci.image.Digest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Unpacked, read-only layer trees shared by all images, keyed by chainID:
+ * <pre>
+ *   layers/&lt;chainID hex&gt;/diff        the layer's tree, whiteouts in overlay form (an overlay lower dir)
+ *   layers/&lt;chainID hex&gt;/layer.json  {@link LayerInfo}
+ *   layers/.tmp/&lt;hex&gt;-&lt;random&gt;     unpacks in progress and deletions; leftovers are removed on next use
+ *   layers/.locks/&lt;hex&gt;.lock        flock per chainID: concurrent unpacks of one layer (threads or processes) queue
+ * </pre>
+ * A layer appears by one rename of a complete directory, so a crash leaves either nothing or the whole layer.
+ * Only the hex is used in paths: a ':' would break overlay's lowerdir list.
+ */
+public final class LayerStore {
+    private final Path root;
+    private final SecureRandom random = new SecureRandom();
+
+    /** Metadata of one stored layer. {@code parent} is null for a base layer; {@code size} is the tar's size. */
+    public record LayerInfo(Digest chainId, Digest diffId, Digest parent, long size) {}
+
+    /** Opens a layer blob (compressed or not) only when it must be unpacked. */
+    @FunctionalInterface
+    public interface BlobSource {
+        InputStream open() throws IOException;
+    }
+
+    public LayerStore(Path layersDir) { this.root = layersDir.toAbsolutePath(); }
+
+    public Path root() { return root; }
+
+    /** chainID(1) = diffID(1); chainID(n) = sha256(chainID(n-1) + " " + diffID(n)) (image-spec config.md). */
+    public static Digest chainId(Digest parentChainId, Digest diffId) {
+        if (parentChainId == null) return diffId;
+        return Digest.sha256((parentChainId + " " + diffId).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The chainIDs of every prefix of {@code diffIds}, bottom layer first. */
+    public static List<Digest> chainIds(List<Digest> diffIds) {
+        List<Digest> out = new ArrayList<>();
+        Digest c = null;
+        for (Digest d : diffIds) out.add(c = chainId(c, d));
+        return out;
+    }
+
+    private static String hex(Digest chainId) {
+        if (!Digest.SHA256.equals(chainId.algorithm())) throw new IllegalArgumentException("chainID must be sha256: " + chainId);
+        return chainId.encoded();
+    }
+
+    /** The tree of a layer (an overlay lower dir); it exists only if {@link #exists} says so. */
+    public Path diffDir(Digest chainId) { return root.resolve(hex(chainId)).resolve("diff"); }
+
+    public boolean exists(Digest chainId) { return Files.isRegularFile(root.resolve(hex(chainId)).resolve("layer.json")); }
+
+    public Optional<LayerInfo> info(Digest chainId) {
+        Path meta = root.resolve(hex(chainId)).resolve("layer.json");
+        if (!Files.isRegularFile(meta)) return Optional.empty();
+        return Optional.of(Json.read(meta, LayerInfo.class));
+    }
+
+    /**
+     * Makes sure the layer {@code chainId(parent, diffId)} is unpacked, unpacking {@code blob} if it is not. The
+     * blob's uncompressed digest must equal {@code diffId}, or nothing is stored. Concurrent calls for the same
+     * layer wait for each other; the second finds the layer present and returns.
+     */
+    public LayerInfo unpack(Digest parent, Digest diffId, BlobSource blob, ExtractOptions opts) throws IOException {
+        Digest chain = chainId(parent, diffId);
+        String hex = hex(chain);
+        try (Lock ignored = lock(hex)) {
+            Optional<LayerInfo> have = info(chain);
+            if (have.isPresent()) return have.get();
+            Path tmpRoot = root.resolve(".tmp");
+            removeLeftovers(tmpRoot, hex);
+            Path tmp = tmpRoot.resolve(hex + "-" + HexFormat.of().formatHex(randomBytes()));
+            Files.createDirectory(tmp);
+            boolean done = false;
+            try {
+                Path diff = Files.createDirectory(tmp.resolve("diff"));
+                ExtractResult r;
+                try (InputStream in = blob.open()) {
+                    r = LayerExtractor.extract(in, diff, opts);
+                }
+                if (!r.diffId().equals(diffId))
+                    throw new LayerException("layer " + diffId + ": content has diffID " + r.diffId()
+                            + " (the image config says " + diffId + "); refusing it");
+                LayerInfo info = new LayerInfo(chain, diffId, parent, r.uncompressedSize());
+                Json.writeAtomic(tmp.resolve("layer.json"), info);
+                syncDir(tmp);
+                try (RootedDir layers = RootedDir.open(root)) {
+                    layers.rename(".tmp/" + tmp.getFileName(), hex, Fs.RENAME_NOREPLACE);
+                }
+                syncDir(root);
+                done = true;
+                return info;
+            } finally {
+                if (!done) removeTree(tmp);
+            }
+        }
+    }
+
+    /** Every complete layer in the store. */
+    public List<LayerInfo> list() throws IOException {
+        List<LayerInfo> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) return out;
+        try (var s = Files.list(root)) {
+            for (Path p : s.sorted().toList()) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(".") || !Files.isRegularFile(p.resolve("layer.json"))) continue;
+                out.add(Json.read(p.resolve("layer.json"), LayerInfo.class));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Deletes a layer (the caller, e.g. prune, knows no image or container uses it). The layer vanishes by one
+     * rename; its files are removed afterwards. Returns false if it was not there.
+     */
+    public boolean delete(Digest chainId) throws IOException {
+        String hex = hex(chainId);
+        try (Lock ignored = lock(hex)) {
+            Path dir = root.resolve(hex);
+            if (!Files.exists(dir)) return false;
+            Path graveyard = root.resolve(".tmp").resolve(hex + "-del-" + HexFormat.of().formatHex(randomBytes()));
+            try (RootedDir layers = RootedDir.open(root)) {
+                layers.rename(hex, ".tmp/" + graveyard.getFileName(), Fs.RENAME_NOREPLACE);
+            }
+            removeTree(graveyard);
+            return true;
+        }
+    }
+
+    /** Removes what interrupted unpacks and deletions left behind, skipping layers being worked on right now. */
+    public void cleanupLeftovers() throws IOException {
+        Path tmpRoot = root.resolve(".tmp");
+        if (!Files.isDirectory(tmpRoot)) return;
+        List<String> hexes;
+        try (var s = Files.list(tmpRoot)) {
+            hexes = s.map(p -> p.getFileName().toString()).map(n -> n.contains("-") ? n.substring(0, n.indexOf('-')) : n)
+                    .distinct().toList();
+        }
+        for (String hex : hexes) {
+            try (Lock l = tryLock(hex)) {
+                if (l != null) removeLeftovers(tmpRoot, hex);
+            }
+        }
+    }
+
+    // ---- internals ---------------------------------------------------------------------------------------
+
+    private byte[] randomBytes() {
+        byte[] b = new byte[6];
+        random.nextBytes(b);
+        return b;
+    }
+
+    private void removeLeftovers(Path tmpRoot, String hex) throws IOException {
+        if (!Files.isDirectory(tmpRoot)) return;
+        List<Path> stale;
+        try (var s = Files.list(tmpRoot)) {
+            stale = s.filter(p -> p.getFileName().toString().startsWith(hex + "-")).toList();
+        }
+        for (Path p : stale) removeTree(p);
+    }
+
+    private static void removeTree(Path p) {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (RootedDir parent = RootedDir.open(p.getParent())) {
+            parent.remove(p.getFileName().toString());
+        }
+    }
+
+    private static void syncDir(Path dir) {
+        int fd = Fs.openat(Fs.AT_FDCWD, dir.toString(), Fs.O_RDONLY | Fs.O_DIRECTORY | Fs.O_CLOEXEC, 0, dir.toString());
+        try {
+            Fs.fsync(fd, dir.toString());
+        } finally {
+            Fs.close(fd);
+        }
+    }
+
+    /** An flock(2) on layers/.locks/&lt;hex&gt;.lock; per open file, so it also orders threads of one process. */
+    private record Lock(int fd) implements AutoCloseable {
+        @Override
+        public void close() { Fs.close(fd); }
+    }
+
+    private int openLockFile(String hex) throws IOException {
+        Path locks = root.resolve(".locks");
+        Files.createDirectories(locks);
+        Files.createDirectories(root.resolve(".tmp"));
+        Path f = locks.resolve(hex + ".lock");
+        return Fs.openat(Fs.AT_FDCWD, f.toString(), Fs.O_RDWR | Fs.O_CREAT | Fs.O_CLOEXEC | Fs.O_NOFOLLOW, 0600,
+                f.toString());
+    }
+
+    private Lock lock(String hex) throws IOException {
+        int fd = openLockFile(hex);
+        try {
+            Fs.flock(fd, Fs.LOCK_EX, "layer lock " + hex);
+        } catch (SyscallException e) {
+            Fs.close(fd);
+            throw e;
+        }
+        return new Lock(fd);
+    }
+
+    private Lock tryLock(String hex) throws IOException {
+        int fd = openLockFile(hex);
+        if (Fs.flock(fd, Fs.LOCK_EX | Fs.LOCK_NB, "layer lock " + hex)) return new Lock(fd);
+        Fs.close(fd);
+        return null;
+    }
+}

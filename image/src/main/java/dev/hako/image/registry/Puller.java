@@ -1,0 +1,135 @@
+package dev.hako.image.registry;
+
+import dev.hako.image.content.ContentStore;
+import dev.hako.image.reference.Reference;
+import dev.hako.oci.Json;
+import dev.hako.oci.OciException;
+import dev.hako.oci.image.Descriptor;
+import dev.hako.oci.image.ImageConfig;
+import dev.hako.oci.image.Index;
+import dev.hako.oci.image.Manifest;
+import dev.hako.oci.image.Platform;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+
+/** One pull: endpoints in order (mirrors, then primary), manifest → platform → blobs in parallel. */
+final class Puller {
+    private final RegistryClient client;
+    private final ContentStore store;
+    private final Platform platform;
+    private final ProgressListener progress;
+
+    Puller(RegistryClient client, ContentStore store, Platform platform, ProgressListener progress) {
+        this.client = client;
+        this.store = store;
+        this.platform = platform == null ? Platform.host() : platform;
+        this.progress = progress;
+    }
+
+    PullResult pull(Reference ref) {
+        List<RegistriesConf.Endpoint> endpoints;
+        try {
+            endpoints = client.registries().pullEndpoints(ref);
+        } catch (RegistryConfigException e) {
+            throw new RegistryException("pull", ref.toString(), e.getMessage(), 0, null, null, e);
+        }
+        List<RegistryException> errors = new ArrayList<>();
+        for (RegistriesConf.Endpoint ep : endpoints) {
+            try {
+                return pullFrom(ref, ep.reference());
+            } catch (RegistryException e) {
+                errors.add(e);
+            }
+        }
+        RegistryException last = errors.getLast();
+        for (int i = 0; i < errors.size() - 1; i++) last.addSuppressed(errors.get(i));
+        throw last;
+    }
+
+    private PullResult pullFrom(Reference ref, Reference src) {
+        ManifestResponse top = client.getManifest(src);
+        Descriptor indexDesc = null;
+        ManifestResponse mr = top;
+        if (top.document() instanceof Index idx) {
+            Descriptor child = idx.select(platform);
+            if (child == null)
+                throw new RegistryException("pull", ref.toString(), "no image for platform " + platform.displayName()
+                        + " (available: " + String.join(", ", idx.platformNames()) + ")", 0, null, null, null);
+            store.put(top.descriptor(), top.bytes());
+            indexDesc = top.descriptor();
+            mr = client.getManifest(src.withDigest(child.digest()));
+            if (!(mr.document() instanceof Manifest))
+                throw new RegistryException("pull", ref.toString(), "index " + child.digest() + " nested in an index is not supported",
+                        0, null, null, null);
+        }
+        Manifest manifest = (Manifest) mr.document();
+        Descriptor manifestDesc = mr.descriptor();
+        if (manifest.config().size() > ContentStore.MAX_CONFIG_SIZE)
+            throw new RegistryException("pull", ref.toString(), "config " + manifest.config().digest() + " of " + manifest.config().size()
+                    + " bytes is over the limit of " + ContentStore.MAX_CONFIG_SIZE, 0, null, null, null);
+        progress.resolved(ref, manifestDesc);
+
+        Map<String, Descriptor> blobs = new LinkedHashMap<>();
+        blobs.put(manifest.config().digest().toString(), manifest.config());
+        for (Descriptor l : manifest.layersOrEmpty()) blobs.putIfAbsent(l.digest().toString(), l);
+        fetchAll(src, List.copyOf(blobs.values()));
+
+        ImageConfig config;
+        try {
+            config = Json.parse(store.read(manifest.config(), ContentStore.MAX_CONFIG_SIZE), ImageConfig.class)
+                    .validate("config " + manifest.config().digest());
+        } catch (OciException e) {
+            throw new RegistryException("pull", ref.toString(), e.getMessage(), 0, null, null, e);
+        }
+        if (config.diffIds().size() != manifest.layersOrEmpty().size())
+            throw new RegistryException("pull", ref.toString(), "config lists " + config.diffIds().size() + " diff_ids but the manifest has "
+                    + manifest.layersOrEmpty().size() + " layers", 0, null, null, null);
+        // the manifest goes in last: its presence means the image is complete
+        store.put(manifestDesc, mr.bytes());
+        return new PullResult(ref, src, indexDesc, manifestDesc, manifest, manifest.config(), config);
+    }
+
+    private void fetchAll(Reference src, List<Descriptor> blobs) {
+        Semaphore slots = new Semaphore(client.parallelDownloads);
+        List<Future<?>> futures = new ArrayList<>();
+        for (Descriptor d : blobs) {
+            futures.add(client.executor.submit(() -> {
+                slots.acquire();
+                try {
+                    client.fetchBlob(src, d, store, progress);
+                } finally {
+                    slots.release();
+                }
+                return null;
+            }));
+        }
+        RuntimeException failure = null;
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                RuntimeException re = e.getCause() instanceof RuntimeException r ? r
+                        : new RegistryException("pull", src.toString(), e.getCause().toString(), 0, null, null, e.getCause());
+                if (failure == null) {
+                    failure = re;
+                    futures.forEach(x -> x.cancel(true));
+                } else if (!(e.getCause() instanceof InterruptedException)) {
+                    failure.addSuppressed(re);
+                }
+            } catch (java.util.concurrent.CancellationException ignored) {
+                // cancelled after the first failure
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                futures.forEach(x -> x.cancel(true));
+                throw new RegistryException("pull", src.toString(), "interrupted", 0, null, null, e);
+            }
+        }
+        if (failure != null) throw failure;
+    }
+}

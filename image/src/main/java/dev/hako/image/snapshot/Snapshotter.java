@@ -1,0 +1,57 @@
+package dev.hako.image.snapshot;
+
+import dev.hako.kernel.SyscallException;
+import dev.hako.kernel.fs.Fs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Turns an image's unpacked layers (see {@code LayerStore}, whiteouts in overlay form) into a container's
+ * writable root filesystem. Overlay mounts the layers as lower dirs; vfs copies them, for hosts without overlay.
+ */
+public sealed interface Snapshotter permits OverlaySnapshotter, VfsSnapshotter {
+
+    /** "overlay" or "vfs" (the names docker and podman use for these drivers). */
+    String name();
+
+    /** Creates a snapshot in the (new or empty) directory {@code dir} over {@code lowersBottomFirst}. */
+    Snapshot create(Path dir, List<Path> lowersBottomFirst) throws IOException;
+
+    /** Makes the snapshot's merged view appear at {@code target} (an existing directory). */
+    void mount(Snapshot s, Path target);
+
+    /** Undoes {@link #mount}. */
+    default void unmount(Path target) {
+        try {
+            Fs.umount2(target.toString(), Fs.UMOUNT_NOFOLLOW);
+        } catch (SyscallException e) {
+            if (e.errno() != dev.hako.kernel.Errno.EBUSY) throw e;
+            Fs.umount2(target.toString(), Fs.MNT_DETACH | Fs.UMOUNT_NOFOLLOW);
+        }
+    }
+
+    /** What the container changed against its image: added, changed, deleted paths, sorted. */
+    List<Change> diff(Snapshot s) throws IOException;
+
+    /** Deletes the snapshot's directory (unmount first). */
+    void remove(Snapshot s) throws IOException;
+
+    /** Overlay when the kernel has it and it works under {@code scratch} (e.g. the store's root), else vfs. */
+    static Snapshotter detect(Path scratch) {
+        return OverlaySnapshotter.supported(scratch) ? new OverlaySnapshotter() : new VfsSnapshotter();
+    }
+
+    /** The snapshotter for a name given on the command line or in a config. */
+    static Snapshotter named(String name) {
+        return switch (name) {
+            case "overlay", "overlay2", "overlayfs" -> new OverlaySnapshotter();
+            case "vfs" -> new VfsSnapshotter();
+            default -> throw new SnapshotException("unknown snapshotter '" + name + "' (want overlay or vfs)");
+        };
+    }
+
+    static boolean isDirectory(Path p) { return Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS); }
+}
