@@ -33,11 +33,13 @@ int sys_openat2(int dirfd, const char *path, unsigned long long flags, unsigned 
 
 /* Opens path inside rootfd as O_PATH. create: 0, 'd' (make missing directories) or 'f' (directories,
  * then an empty file as the last component). Components are created one at a time below an fd that
- * was itself resolved inside the root, and re-opened without following symlinks. */
-int open_in_root(int rootfd, const char *path, int create, int mode, unsigned long long extra) {
+ * was itself resolved inside the root, and re-opened without following symlinks. A dangling symlink
+ * on the way is followed by hand, inside the root, as the kernel would (at most 40 of them). */
+static int open_in_root_depth(int rootfd, const char *path, int create, int mode, unsigned long long extra, int depth) {
     unsigned long long res = IN_ROOT | extra;
     int fd = sys_openat2(rootfd, path, O_PATH | O_CLOEXEC, 0, res);
     if (fd >= 0 || errno != ENOENT || !create) return fd;
+    if (depth > 40) { errno = ELOOP; return -1; }
 
     char copy[PATH_MAX], prefix[PATH_MAX] = "";
     if (strlen(path) >= sizeof(copy)) { errno = ENAMETOOLONG; return -1; }
@@ -54,12 +56,28 @@ int open_in_root(int rootfd, const char *path, int create, int mode, unsigned lo
         int last = i == n - 1;
         size_t cl = strlen(comps[i]);
         if (plen + cl + 2 >= sizeof(prefix)) { close(cur); errno = ENAMETOOLONG; return -1; }
+        size_t parent_len = plen;
         prefix[plen++] = '/';
         memcpy(prefix + plen, comps[i], cl + 1);
         plen += cl;
         int next = sys_openat2(rootfd, prefix, O_PATH | O_CLOEXEC, 0, res);
         if (next < 0) {
             if (errno != ENOENT) goto err;
+            struct stat st;
+            if (!(extra & RESOLVE_NO_SYMLINKS) && fstatat(cur, comps[i], &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+                /* dangling symlink: continue from its target (absolute: from the root), plus the rest */
+                char target[PATH_MAX], rest[PATH_MAX * 2];
+                ssize_t tl = readlinkat(cur, comps[i], target, sizeof(target) - 1);
+                if (tl < 0) goto err;
+                target[tl] = 0;
+                prefix[parent_len] = 0;
+                int w = target[0] == '/' ? snprintf(rest, sizeof(rest), "%s", target)
+                                         : snprintf(rest, sizeof(rest), "%s/%s", prefix, target);
+                for (int j = i + 1; j < n && w < (int) sizeof(rest); j++) w += snprintf(rest + w, sizeof(rest) - (size_t) w, "/%s", comps[j]);
+                close(cur);
+                if (w >= (int) sizeof(rest)) { errno = ENAMETOOLONG; return -1; }
+                return open_in_root_depth(rootfd, rest, create, mode, extra, depth + 1);
+            }
             int file = last && create == 'f';
             if (file) {
                 int f = openat(cur, comps[i], O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode ? mode : 0644);
@@ -81,6 +99,10 @@ err:;
     close(cur);
     errno = e;
     return -1;
+}
+
+int open_in_root(int rootfd, const char *path, int create, int mode, unsigned long long extra) {
+    return open_in_root_depth(rootfd, path, create, mode, extra, 0);
 }
 
 static void split(const char *path, char *dir, char *base) {
@@ -298,7 +320,8 @@ static int g_devnull = -1;
 static int devnull_fd(void) {
     int fd = g_devnull;
     if (fd >= 0) return fd;
-    fd = open_in_root(g_rootfd, "/dev/null", 0, 0, RESOLVE_NO_SYMLINKS);
+    /* the last component is not followed: a symlinked /dev/null is refused below, not resolved */
+    fd = sys_openat2(g_rootfd, "/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC, 0, IN_ROOT);
     if (fd < 0) fail("mask", "/dev/null", errno, "open the container's /dev/null");
     struct stat st;
     if (fstat(fd, &st) < 0) fail("mask", "/dev/null", errno, NULL);
