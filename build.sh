@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 # Debian packages: build tools, and the real peers the tests compare with.
 PACKAGES=(gcc make maven busybox-static runc crun podman buildah skopeo umoci conmon
           docker-registry containernetworking-plugins slirp4netns uidmap iptables iproute2
-          openssl apache2-utils hyperfine)
+          openssl apache2-utils hyperfine libseccomp-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

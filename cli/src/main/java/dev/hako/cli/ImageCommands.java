@@ -98,13 +98,15 @@ final class ImageCommands {
         @Option(names = {"-q", "--quiet"}, description = "Suppress verbose output") boolean quiet;
         @Option(names = "--platform", description = "Set platform if server is multi-platform capable") String platform;
         @Option(names = {"-a", "--all-tags"}, description = "Download all tagged images in the repository") boolean allTags;
+        @Option(names = "--tls-verify", arity = "0..1", defaultValue = "true", fallbackValue = "true",
+                description = "Require HTTPS and verify certificates (podman's flag)") boolean tlsVerify;
 
         @Override
         public Integer call() {
             Platform p = platform == null ? null : Platform.parse(platform);
             List<PullResult> results = allTags
                     ? images().pullAllTags(name, p, progress(quiet))
-                    : List.of(images().pull(name, p, progress(quiet)));
+                    : List.of(images().pull(name, p, progress(quiet), tlsVerify));
             for (PullResult r : results) {
                 if (!quiet) {
                     out().println("Digest: " + r.digest());
@@ -124,11 +126,13 @@ final class ImageCommands {
         @Parameters(paramLabel = "NAME[:TAG]") String name;
         @Option(names = {"-q", "--quiet"}, description = "Suppress verbose output") boolean quiet;
         @Option(names = {"-a", "--all-tags"}, description = "Push all tags of the repository") boolean allTags;
+        @Option(names = "--tls-verify", arity = "0..1", defaultValue = "true", fallbackValue = "true",
+                description = "Require HTTPS and verify certificates (podman's flag)") boolean tlsVerify;
 
         @Override
         public Integer call() {
             List<PushResult> results = allTags ? images().pushAllTags(name, progress(quiet))
-                    : List.of(images().push(name, progress(quiet)));
+                    : List.of(images().push(name, progress(quiet), tlsVerify));
             for (PushResult r : results) {
                 if (quiet) out().println(r.reference());
                 else out().println(r.tag() + ": digest: " + r.digest() + " size: " + r.size());

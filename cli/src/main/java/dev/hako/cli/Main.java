@@ -39,6 +39,10 @@ public final class Main implements Runnable {
     @Option(names = {"-D", "--debug"}, description = "Debug output (stack traces on errors)")
     boolean debug;
 
+    @Option(names = "--authfile", description = "Registry credentials file (podman's; default: $REGISTRY_AUTH_FILE, "
+            + "containers/auth.json, ~/.docker/config.json)")
+    Path authFile;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print usage")
     boolean help;
 
@@ -49,7 +53,10 @@ public final class Main implements Runnable {
 
     /** The image service over --root, opened on first use (commands like version don't need it). */
     dev.hako.image.store.ImageService images() {
-        if (images == null) images = new dev.hako.image.store.ImageService(root);
+        if (images == null) {
+            images = new dev.hako.image.store.ImageService(root,
+                    dev.hako.image.store.ImageService.Options.defaults().withAuthFile(authFile));
+        }
         return images;
     }
 

@@ -71,6 +71,7 @@ public final class RegistryClient implements AutoCloseable {
         private int parallelDownloads = 3;
         private long chunkSize = 16L << 20;
         private String userAgent = "hako/0.1";
+        private Duration insecureProbeTimeout = Duration.ofSeconds(3);
 
         /** registries.conf to use (default: none; pass {@link RegistriesConf#system()} for /etc/containers). */
         public Builder registries(RegistriesConf c) { registries = c; return this; }
@@ -92,6 +93,8 @@ public final class RegistryClient implements AutoCloseable {
         /** Blobs larger than this are pushed in PATCH chunks of this size; smaller ones in one PUT (default 16 MiB). */
         public Builder chunkSize(long n) { chunkSize = Math.max(1, n); return this; }
         public Builder userAgent(String ua) { userAgent = ua; return this; }
+        /** How long to wait for https on an insecure registry before falling back to http (default 3 s). */
+        public Builder insecureProbeTimeout(Duration d) { insecureProbeTimeout = d; return this; }
 
         public RegistryClient build() { return new RegistryClient(this); }
     }
@@ -109,6 +112,7 @@ public final class RegistryClient implements AutoCloseable {
     final int parallelDownloads;
     final long chunkSize;
     private final String userAgent;
+    private final Duration insecureProbeTimeout;
     final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Host> hosts = new ConcurrentHashMap<>();
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
@@ -125,6 +129,7 @@ public final class RegistryClient implements AutoCloseable {
         parallelDownloads = b.parallelDownloads;
         chunkSize = b.chunkSize;
         userAgent = b.userAgent;
+        insecureProbeTimeout = b.insecureProbeTimeout;
     }
 
     public RegistriesConf registries() { return registries; }
@@ -575,17 +580,28 @@ public final class RegistryClient implements AutoCloseable {
 
     private HttpResponse<InputStream> sendToHost(Call c, String auth) throws IOException {
         Host h = c.host();
-        if (h.scheme != null) return follow(c, URI.create(h.scheme + "://" + h.name + c.pathOrUrl()), auth, h.http, 0);
-        try {
-            HttpResponse<InputStream> r = follow(c, URI.create("https://" + h.name + c.pathOrUrl()), auth, h.http, 0);
-            h.scheme = "https";
-            return r;
-        } catch (IOException e) {
-            if (!h.insecure) throw e;
-            // insecure registries may speak plain http (like podman/docker do)
-            HttpResponse<InputStream> r = follow(c, URI.create("http://" + h.name + c.pathOrUrl()), auth, h.http, 0);
-            h.scheme = "http";
-            return r;
+        if (h.scheme == null) {
+            if (!h.insecure) h.scheme = "https";
+            else probeScheme(h);
+        }
+        return follow(c, URI.create(h.scheme + "://" + h.name + c.pathOrUrl()), auth, h.http, 0);
+    }
+
+    /** Insecure registries may speak https (unverified) or plain http: try https briefly, like podman and docker. */
+    private void probeScheme(Host h) {
+        synchronized (h) {
+            if (h.scheme != null) return;
+            HttpRequest probe = HttpRequest.newBuilder(URI.create("https://" + h.name + "/v2/")).GET()
+                    .timeout(insecureProbeTimeout).header("User-Agent", userAgent).build();
+            try {
+                HttpResponse<Void> r = h.http.send(probe, HttpResponse.BodyHandlers.discarding());
+                h.scheme = r.statusCode() > 0 ? "https" : "http";
+            } catch (IOException e) {
+                h.scheme = "http";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                h.scheme = "http";
+            }
         }
     }
 

@@ -1,11 +1,13 @@
 package dev.hako.image.snapshot;
 
+import dev.hako.image.layer.TreeArchiver;
 import dev.hako.kernel.SyscallException;
 import dev.hako.kernel.fs.Fs;
 import dev.hako.kernel.fs.RootedDir;
 import dev.hako.kernel.fs.Stat;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,36 +48,67 @@ public final class OverlaySnapshotter implements Snapshotter {
 
     @Override
     public void mount(Snapshot s, Path target) {
-        List<Path> lowers = s.lowers();
-        String tail = ",upperdir=" + checked(s.dir().resolve("upper")) + ",workdir=" + checked(s.dir().resolve("work"))
-                + ",index=off";
+        List<Path> topFirst = new ArrayList<>(s.lowers().reversed());
+        mountOverlay(topFirst, s.dir().resolve("upper"), s.dir().resolve("work"), target, 0);
+    }
+
+    /** Mounts overlay at target; without upper it is a read-only stack of the lowers (at least two). */
+    static void mountOverlay(List<Path> lowersTopFirst, Path upper, Path work, Path target, long flags) {
+        String tail = (upper == null ? "" : ",upperdir=" + checked(upper) + ",workdir=" + checked(work)) + ",index=off";
         StringBuilder plain = new StringBuilder("lowerdir=");
-        for (int i = lowers.size() - 1; i >= 0; i--) {
-            plain.append(checked(lowers.get(i)));
+        for (int i = 0; i < lowersTopFirst.size(); i++) {
             if (i > 0) plain.append(':');
+            plain.append(checked(lowersTopFirst.get(i)));
         }
         if (plain.length() + tail.length() <= MAX_DATA) {
-            Fs.mount("overlay", target.toString(), "overlay", 0, plain + tail);
+            Fs.mount("overlay", target.toString(), "overlay", flags, plain + tail);
             return;
         }
         // too long for one page: name each lower by a short fd path, held open just for the mount call
         List<Integer> fds = new ArrayList<>();
         try {
             StringBuilder viaFd = new StringBuilder("lowerdir=");
-            for (int i = lowers.size() - 1; i >= 0; i--) {
-                int fd = Fs.openat(Fs.AT_FDCWD, lowers.get(i).toString(),
-                        Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_CLOEXEC, 0, lowers.get(i).toString());
+            for (int i = 0; i < lowersTopFirst.size(); i++) {
+                Path l = lowersTopFirst.get(i);
+                int fd = Fs.openat(Fs.AT_FDCWD, l.toString(), Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_CLOEXEC, 0, l.toString());
                 fds.add(fd);
-                viaFd.append(RootedDir.procPath(fd));
                 if (i > 0) viaFd.append(':');
+                viaFd.append(RootedDir.procPath(fd));
             }
             if (viaFd.length() + tail.length() > MAX_DATA)
-                throw new SnapshotException("overlay mount " + target + ": " + lowers.size() + " layers do not fit in "
-                        + "the mount options even as fd paths");
-            Fs.mount("overlay", target.toString(), "overlay", 0, viaFd + tail);
+                throw new SnapshotException("overlay mount " + target + ": " + lowersTopFirst.size()
+                        + " layers do not fit in the mount options even as fd paths");
+            Fs.mount("overlay", target.toString(), "overlay", flags, viaFd + tail);
         } finally {
             for (int fd : fds) Fs.close(fd);
         }
+    }
+
+    /**
+     * Mounts upper + lowers read-only (upper as the top lower: its whiteouts apply) on a private temp dir and
+     * archives that. Safe while the container runs: upper is only read.
+     */
+    @Override
+    public void export(Snapshot s, OutputStream out) throws IOException {
+        Path mnt = Files.createTempDirectory(s.dir(), "export-");
+        try {
+            List<Path> topFirst = new ArrayList<>();
+            topFirst.add(s.dir().resolve("upper"));
+            topFirst.addAll(s.lowers().reversed());
+            mountOverlay(topFirst, null, null, mnt, Fs.MS_RDONLY);
+            try {
+                TreeArchiver.write(mnt, out, TreeArchiver.Mode.PLAIN);
+            } finally {
+                unmount(mnt);
+            }
+        } finally {
+            Files.deleteIfExists(mnt);
+        }
+    }
+
+    @Override
+    public void writeDiff(Snapshot s, OutputStream out) throws IOException {
+        TreeArchiver.write(s.dir().resolve("upper"), out, TreeArchiver.Mode.OVERLAY_UPPER);
     }
 
     /** overlay's option parser splits on ',' and ':' (and '\' escapes); our store never makes such paths. */

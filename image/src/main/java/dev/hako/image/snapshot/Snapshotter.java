@@ -4,6 +4,7 @@ import dev.hako.kernel.SyscallException;
 import dev.hako.kernel.fs.Fs;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,6 +36,15 @@ public sealed interface Snapshotter permits OverlaySnapshotter, VfsSnapshotter {
 
     /** What the container changed against its image: added, changed, deleted paths, sorted. */
     List<Change> diff(Snapshot s) throws IOException;
+
+    /** A tar of the merged view (what {@code docker export} writes). Does not close {@code out}. */
+    void export(Snapshot s, OutputStream out) throws IOException;
+
+    /**
+     * The container's changes as a layer tar (whiteouts for deletions), e.g. for commit. Extracting it onto the
+     * image's flattened layers gives the container's filesystem.
+     */
+    void writeDiff(Snapshot s, OutputStream out) throws IOException;
 
     /** Deletes the snapshot's directory (unmount first). */
     void remove(Snapshot s) throws IOException;

@@ -1,10 +1,12 @@
 package dev.hako.image.snapshot;
 
+import dev.hako.image.layer.TreeArchiver;
 import dev.hako.kernel.fs.Fs;
 import dev.hako.kernel.fs.RootedDir;
 import dev.hako.kernel.fs.Stat;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,6 +95,26 @@ public final class VfsSnapshotter implements Snapshotter {
         if ((a.isCharDevice() || a.isBlockDevice()) && (a.rdevMajor() != b.rdevMajor() || a.rdevMinor() != b.rdevMinor()))
             return true;
         return a.isSymlink() && !tree.readlink(p).equals(f.layer().readlink(p));
+    }
+
+    @Override
+    public void export(Snapshot s, OutputStream out) throws IOException {
+        TreeArchiver.write(rootfs(s), out, TreeArchiver.Mode.PLAIN);
+    }
+
+    /** Added and changed paths (with their parent directories) from the copy, then whiteouts for deletions. */
+    @Override
+    public void writeDiff(Snapshot s, OutputStream out) throws IOException {
+        Set<String> include = new java.util.HashSet<>();
+        List<String> deleted = new ArrayList<>();
+        for (Change c : diff(s)) {
+            String rel = c.path().substring(1);
+            if (c.kind() == Change.Kind.D) deleted.add(rel);
+            else include.add(rel);
+        }
+        include.addAll(TreeArchiver.parents(include));
+        include.addAll(TreeArchiver.parents(deleted));
+        TreeArchiver.write(rootfs(s), out, TreeArchiver.Mode.PLAIN, include::contains, deleted);
     }
 
     @Override

@@ -53,10 +53,15 @@ public final class ImageService {
     }
 
     /**
-     * @param gcGrace blobs younger than this are kept by prune's GC (a concurrent pull may not have recorded them yet)
+     * @param gcGrace  blobs younger than this are kept by prune's GC (a concurrent pull may not have recorded them yet)
+     * @param authFile credentials file for login/pull/push (podman's --authfile); null = podman's and docker's defaults
      */
-    public record Options(Duration gcGrace) {
-        public static Options defaults() { return new Options(Duration.ofMinutes(10)); }
+    public record Options(Duration gcGrace, Path authFile) {
+        public static Options defaults() { return new Options(Duration.ofMinutes(10), null); }
+
+        public Options withAuthFile(Path f) { return new Options(gcGrace, f); }
+
+        public Options withGcGrace(Duration d) { return new Options(d, authFile); }
     }
 
     private final Path root;
@@ -657,7 +662,7 @@ public final class ImageService {
         return RegistryClient.logout(key, authFile()) ? key : null;
     }
 
-    private AuthFile authFile() { return AuthFile.defaults(); }
+    private AuthFile authFile() { return options.authFile() != null ? AuthFile.of(options.authFile()) : AuthFile.defaults(); }
 
     static UncheckedIOException unchecked(IOException e) { return new UncheckedIOException(e.getMessage(), e); }
 }

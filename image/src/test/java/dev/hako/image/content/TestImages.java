@@ -79,6 +79,17 @@ public final class TestImages {
 
     /** A busybox image: one layer made with scripts/busybox-rootfs.sh and tar. */
     public static Image busybox(ContentStore store, String tag, Path tmp) throws IOException, InterruptedException {
+        return store(store, tag, List.of(busyboxLayer(tmp)), "oci");
+    }
+
+    private static Layer busyboxLayer; // built once per test JVM: the script takes seconds on a busy machine
+
+    static synchronized Layer busyboxLayer(Path tmp) throws IOException, InterruptedException {
+        if (busyboxLayer == null) busyboxLayer = makeBusyboxLayer(tmp);
+        return busyboxLayer;
+    }
+
+    private static Layer makeBusyboxLayer(Path tmp) throws IOException, InterruptedException {
         Path rootfs = tmp.resolve("bb-rootfs");
         String project = System.getProperty("hako.projectDir", ".");
         run(List.of("bash", project + "/scripts/busybox-rootfs.sh", rootfs.toString()));
@@ -86,7 +97,9 @@ public final class TestImages {
         run(List.of("tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner",
                 "-C", rootfs.toString(), "-cf", tar.toString(), "."));
         Layer l = gzip(Files.readAllBytes(tar));
-        return store(store, tag, List.of(l), "oci");
+        deleteTree(rootfs);
+        Files.delete(tar);
+        return l;
     }
 
     static void run(List<String> cmd) throws IOException, InterruptedException {

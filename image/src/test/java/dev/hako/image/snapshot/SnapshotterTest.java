@@ -150,6 +150,23 @@ class SnapshotterTest {
         return tree(flat);
     }
 
+    /** export gives the container's tree; writeDiff applied on the image's flattened layers gives it too. */
+    private void exportAndDiffTarReproduce(Snapshotter sn, Snapshot s, Path rootfs) throws IOException {
+        Map<String, String> want = tree(rootfs);
+        ByteArrayOutputStream exported = new ByteArrayOutputStream();
+        sn.export(s, exported);
+        Path fromExport = Files.createDirectory(base.resolve(sn.name() + "-from-export"));
+        LayerExtractor.extract(new ByteArrayInputStream(exported.toByteArray()), fromExport, ExtractOptions.flatten());
+        assertThat(tree(fromExport)).as("export").isEqualTo(want);
+
+        ByteArrayOutputStream diff = new ByteArrayOutputStream();
+        sn.writeDiff(s, diff);
+        Path applied = Files.createDirectory(base.resolve(sn.name() + "-applied"));
+        for (byte[] tar : tars) LayerExtractor.extract(new ByteArrayInputStream(tar), applied, ExtractOptions.flatten());
+        LayerExtractor.extract(new ByteArrayInputStream(diff.toByteArray()), applied, ExtractOptions.flatten());
+        assertThat(tree(applied)).as("image + diff").isEqualTo(want);
+    }
+
     private static void mutate(Path root) throws IOException {
         Files.writeString(root.resolve("new"), "new");
         Files.writeString(root.resolve("etc/passwd"), "changed");
@@ -180,6 +197,7 @@ class SnapshotterTest {
         assertThat(o.diff(Snapshot.load(s.dir())).stream().map(Change::toString)).containsExactly(
                 "C /etc", "D /etc/hosts", "C /etc/passwd", "A /new", "C /var", "C /var/lib", "C /var/lib/data",
                 "A /var/lib/data/fresh", "D /var/lib/data/z");
+        exportAndDiffTarReproduce(o, s, rootfs);
         o.unmount(rootfs);
         mounted.remove(rootfs);
         assertThat(rootfs.resolve("etc")).doesNotExist();
@@ -200,6 +218,7 @@ class SnapshotterTest {
         assertThat(v.diff(s).stream().map(Change::toString)).containsExactly(
                 "C /etc", "D /etc/hosts", "C /etc/passwd", "A /new", "C /var/lib", "C /var/lib/data",
                 "A /var/lib/data/fresh", "D /var/lib/data/z");
+        exportAndDiffTarReproduce(v, s, rootfs);
         Path target = Files.createDirectories(base.resolve("containers/c2/mnt"));
         v.mount(s, target);
         mounted.add(target);

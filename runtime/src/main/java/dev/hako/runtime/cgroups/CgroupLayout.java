@@ -76,7 +76,8 @@ public record CgroupLayout(Mode mode, List<V1Hierarchy> v1, Path unified, Set<St
                 Set<String> ctrls = new LinkedHashSet<>();
                 if (post.length >= 3) {
                     for (String opt : post[2].split(",")) {
-                        if (V1_CONTROLLERS.contains(opt) || opt.startsWith("name=")) ctrls.add(opt);
+                        // Of the named hierarchies only systemd's is joined (as runc does).
+                        if (V1_CONTROLLERS.contains(opt) || opt.equals("name=systemd")) ctrls.add(opt);
                     }
                 }
                 if (ctrls.isEmpty()) continue;

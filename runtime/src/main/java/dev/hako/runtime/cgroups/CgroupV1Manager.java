@@ -325,14 +325,21 @@ public final class CgroupV1Manager implements CgroupManager {
     public void killAll(int signal) {
         if (!exists()) return;
         boolean freezer = dirs.containsKey("freezer") && Files.isDirectory(dirs.get("freezer"));
-        if (freezer) freeze();
+        // Frozen while signalling so nothing forks past the list. A paused container stays paused,
+        // except for SIGKILL: v1-frozen tasks cannot die until thawed.
+        boolean wasFrozen = freezer && isFrozen();
+        if (freezer && !wasFrozen) freeze();
         try {
-            for (long pid : pids()) {
-                int e = CgroupFs.kill((int) pid, signal);
-                if (e != 0 && e != Errno.ESRCH) throw CgroupException.syscall("kill", "pid " + pid, e, "signal " + signal);
-            }
+            signalEach(pids(), signal);
         } finally {
-            if (freezer) thaw();
+            if (freezer && (!wasFrozen || signal == SIGKILL)) thaw();
+        }
+    }
+
+    static void signalEach(List<Long> pids, int signal) {
+        for (long pid : pids) {
+            int e = CgroupFs.kill((int) pid, signal);
+            if (e != 0 && e != Errno.ESRCH) throw CgroupException.syscall("kill", "pid " + pid, e, "signal " + signal);
         }
     }
 

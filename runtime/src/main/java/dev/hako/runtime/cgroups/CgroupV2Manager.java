@@ -157,6 +157,14 @@ public final class CgroupV2Manager implements CgroupManager {
                 if (swap != -1) throw new CgroupException("linux.resources.memory.swap is set but " + f + " does not exist (no swap accounting)");
             } else CgroupFs.write(f, swap == -1 ? "max" : Long.toString(swap));
         }
+        if (limit > 0 && Boolean.TRUE.equals(m.checkBeforeUpdate())) {
+            // v2 would accept a limit below usage and OOM-kill at once; the spec asks to refuse instead.
+            long usage = CgroupFiles.readLongOr0(dir.resolve("memory.current"));
+            if (usage > limit) {
+                throw new CgroupException("linux.resources.memory.limit " + limit + " is below the current usage " + usage
+                        + " (" + dir.resolve("memory.current") + ") and checkBeforeUpdate is set");
+            }
+        }
         if (limit != 0) write("memory.max", limit == -1 ? "max" : Long.toString(limit));
         if (m.reservation() != null && m.reservation() != 0)
             write("memory.low", m.reservation() == -1 ? "max" : Long.toString(m.reservation()));
@@ -238,14 +246,12 @@ public final class CgroupV2Manager implements CgroupManager {
             CgroupFs.write(kill, "1"); // atomic for the whole subtree, forks included
             return;
         }
-        freeze();
+        boolean wasFrozen = isFrozen(); // a paused container stays paused
+        if (!wasFrozen) freeze();
         try {
-            for (long pid : pids()) {
-                int e = CgroupFs.kill((int) pid, signal);
-                if (e != 0 && e != Errno.ESRCH) throw CgroupException.syscall("kill", "pid " + pid, e, "signal " + signal);
-            }
+            CgroupV1Manager.signalEach(pids(), signal);
         } finally {
-            thaw();
+            if (!wasFrozen) thaw();
         }
     }
 

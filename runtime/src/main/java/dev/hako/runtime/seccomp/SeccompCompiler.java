@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * <p>Shape of the program:
  * <pre>
  *   ld arch; jeq AUDIT_ARCH_X → section X ...; ret KILL_PROCESS          (bad architecture)
- *   section:  ld nr; [x86_64: jge __X32_SYSCALL_BIT → x32 tree]
+ *   section:  ld nr; [x86_64: jge __X32_SYSCALL_BIT → x32 tree (nr -1 stays x86_64)]
  *             binary search (jge) over syscall-number intervals → ret ACTION | rule chain
  *             rule chain: the rules of one syscall in config order, first match wins; each
  *             rule ANDs its argument conditions (64-bit: high half then low half)
@@ -39,6 +39,17 @@ public final class SeccompCompiler {
     private SeccompCompiler() {}
 
     private static final System.Logger LOG = System.getLogger(SeccompCompiler.class.getName());
+
+    /** What this compiler accepts, sorted (for `features`). */
+    public static final List<String> KNOWN_ACTIONS = List.of("SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
+            "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE",
+            "SCMP_ACT_TRAP");
+    public static final List<String> KNOWN_OPERATORS = List.of("SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",
+            "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE");
+    /** Architectures with a syscall table (others are accepted by name and left to the bad-arch action). */
+    public static final List<String> SUPPORTED_ARCHES = java.util.Arrays.stream(Arch.values())
+            .filter(Arch::supported).map(Arch::scmpName).sorted().toList();
+    public static final List<String> KNOWN_FLAGS = SeccompPolicy.FLAGS.keySet().stream().sorted().toList();
 
     /** The action for syscalls of an architecture the filter does not list. */
     public static final SeccompAction BAD_ARCH = SeccompAction.KILL_PROCESS;
@@ -123,13 +134,24 @@ public final class SeccompCompiler {
                 chains = new LinkedHashMap<>();
                 asm.mark(sectionLabels.get(audit));
                 asm.load(Bpf.OFF_NR);
-                if (audit == Arch.X86_64.auditArch()) {
-                    boolean x64 = arches.contains(Arch.X86_64), x32 = arches.contains(Arch.X32);
-                    Label x64Label = x64 ? asm.label("x86_64") : ret(BAD_ARCH);
+                if (audit == Arch.X86_64.auditArch() && arches.contains(Arch.X86_64)) {
+                    boolean x32 = arches.contains(Arch.X32);
+                    List<Interval> x64 = intervals(Arch.X86_64, 0, Arch.X32_SYSCALL_BIT - 1);
+                    Label x64Label = asm.label("x86_64"), high = asm.label("x32-or-minus-1");
                     Label x32Label = x32 ? asm.label("x32") : ret(BAD_ARCH);
-                    asm.jump(Bpf.JGE_K, Arch.X32_SYSCALL_BIT, x32Label, x64Label);
-                    if (x64) { asm.mark(x64Label); tree(intervals(Arch.X86_64, 0, Arch.X32_SYSCALL_BIT - 1)); }
+                    asm.jump(Bpf.JGE_K, Arch.X32_SYSCALL_BIT, high, x64Label);
+                    // nr -1 is no x32 call: like libseccomp, it gets what x86_64 numbers above the table get.
+                    asm.mark(high);
+                    asm.jump(Bpf.JEQ_K, -1, target(x64.getLast().target()), x32Label);
+                    asm.mark(x64Label);
+                    tree(x64);
                     if (x32) { asm.mark(x32Label); tree(intervals(Arch.X32, Arch.X32_SYSCALL_BIT, U32_MAX)); }
+                } else if (audit == Arch.X86_64.auditArch()) {
+                    // x32 without x86_64 (a non-x86 host listing only SCMP_ARCH_X32).
+                    Label x32Label = asm.label("x32");
+                    asm.jump(Bpf.JGE_K, Arch.X32_SYSCALL_BIT, x32Label, ret(BAD_ARCH));
+                    asm.mark(x32Label);
+                    tree(intervals(Arch.X32, Arch.X32_SYSCALL_BIT, U32_MAX));
                 } else {
                     tree(intervals(arches.getFirst(), 0, U32_MAX));
                 }

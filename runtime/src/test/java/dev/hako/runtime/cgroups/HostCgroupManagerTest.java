@@ -343,6 +343,28 @@ class HostCgroupManagerTest {
     }
 
     @Test
+    void killingAPausedContainerKeepsItPausedExceptForSigkill() throws Exception {
+        m.create();
+        Process a = t.start("exec sleep 1000");
+        Process b = t.start("exec sleep 1000");
+        m.addProcess(a.pid());
+        go(a);
+        m.freeze();
+        m.killAll(CgroupManager.SIGTERM);
+        assertThat(m.isFrozen()).isTrue();
+        assertThat(a.isAlive()).isTrue(); // the signal waits for the thaw
+        m.thaw();
+        assertThat(a.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(a.exitValue()).isEqualTo(128 + 15);
+        m.addProcess(b.pid());
+        go(b);
+        m.freeze();
+        m.killAll(CgroupManager.SIGKILL);
+        assertThat(b.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(b.exitValue()).isEqualTo(128 + 9);
+    }
+
+    @Test
     void destroyKillsStragglersAndLeavesNoDirectory() throws Exception {
         m.create();
         Process p = t.start("sleep 1000 & sleep 1000 & wait");

@@ -27,6 +27,8 @@ final class Fixture {
     Fixture(Path dir) throws Exception {
         this.dir = dir;
         this.rootfs = dir.resolve("rootfs");
+        // JUnit makes temp dirs 0700: a container root mapped to an unprivileged host uid must get through
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path project = Path.of(System.getProperty("hako.projectDir", "/work/main"));
         var p = new ProcessBuilder("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), rootfs.toString())
                 .redirectErrorStream(true).start();

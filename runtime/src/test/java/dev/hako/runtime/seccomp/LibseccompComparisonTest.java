@@ -119,8 +119,10 @@ class LibseccompComparisonTest {
             boolean x32 = !i386 && rnd.nextInt(3) == 0;
             int nr = rnd.nextInt(10) == 0 ? rnd.nextInt() : nrs.get(rnd.nextInt(nrs.size()));
             if (x32) nr |= Arch.X32_SYSCALL_BIT;
+            if (rnd.nextInt(50) == 0) nr = -1;
             if (i386 && (nr == 102 || nr == 117)) continue; // socketcall, ipc: libseccomp adds multiplexed rules
             Arch arch = i386 ? (arches.contains(Arch.X86) ? Arch.X86 : null)
+                    : nr == -1 ? Arch.X86_64
                     : Integer.toUnsignedLong(nr) >= Arch.X32_SYSCALL_BIT ? (arches.contains(Arch.X32) ? Arch.X32 : null)
                     : Arch.X86_64;
             long[] args = new long[6];

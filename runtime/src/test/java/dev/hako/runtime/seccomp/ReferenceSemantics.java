@@ -24,8 +24,9 @@ final class ReferenceSemantics {
         Arch arch = null;
         for (Arch a : arches) {
             if (a.auditArch() != d.arch()) continue;
-            if (a == Arch.X32 && nr >= Arch.X32_SYSCALL_BIT) arch = a;
-            if (a == Arch.X86_64 && nr < Arch.X32_SYSCALL_BIT) arch = a;
+            if (a == Arch.X32 && nr >= Arch.X32_SYSCALL_BIT && arch == null) arch = a;
+            // nr -1 is treated as x86_64 (as libseccomp does) when x86_64 is filtered.
+            if (a == Arch.X86_64 && (nr < Arch.X32_SYSCALL_BIT || nr == 0xFFFFFFFFL)) arch = a;
             if (a != Arch.X32 && a != Arch.X86_64) arch = a;
         }
         if (arch == null) return Bpf.RET_KILL_PROCESS;

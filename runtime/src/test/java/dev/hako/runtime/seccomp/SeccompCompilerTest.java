@@ -62,6 +62,8 @@ class SeccompCompilerTest {
         assertThat(run(c, AUDIT_X86_64, 0x3fffffff)).isEqualTo(Bpf.RET_ALLOW);
         // x32 and i386 syscalls are not listed: bad arch.
         assertThat(run(c, AUDIT_X86_64, X32)).isEqualTo(Bpf.RET_KILL_PROCESS);
+        assertThat(run(c, AUDIT_X86_64, -2)).isEqualTo(Bpf.RET_KILL_PROCESS);
+        assertThat(run(c, AUDIT_X86_64, -1)).isEqualTo(Bpf.RET_ALLOW); // -1 is x86_64's, as in libseccomp
         assertThat(run(c, AUDIT_I386, 1)).isEqualTo(Bpf.RET_KILL_PROCESS);
         assertThat(run(c, AUDIT_AARCH64, 1)).isEqualTo(Bpf.RET_KILL_PROCESS);
         assertThat(c.instructions()).hasSizeLessThan(10);
@@ -116,6 +118,7 @@ class SeccompCompilerTest {
         assertThat(run(c, AUDIT_X86_64, 500)).isEqualTo(enosys);
         assertThat(run(c, AUDIT_X86_64, X32 | 500)).isEqualTo(enosys);
         assertThat(run(c, AUDIT_X86_64, -1)).isEqualTo(enosys);
+        assertThat(run(c, AUDIT_X86_64, -2)).isEqualTo(enosys); // x32 section, above its table
         assertThat(run(c, AUDIT_I386, 1000)).isEqualTo(enosys);
         assertThat(run(c, AUDIT_AARCH64, 34)).isEqualTo(Bpf.RET_KILL_PROCESS);
     }
@@ -400,6 +403,21 @@ class SeccompCompilerTest {
         // An architecture without a table is accepted with a warning.
         var riscv = profile("SCMP_ACT_ALLOW", List.of("SCMP_ARCH_RISCV64"));
         assertThat(SeccompCompiler.validate(riscv)).singleElement().asString().contains("SCMP_ARCH_RISCV64 has no syscall table");
+    }
+
+    @Test
+    void knownListsAreWhatTheParserAccepts() {
+        for (String a : SeccompCompiler.KNOWN_ACTIONS) {
+            assertThat(compile(profile(a.equals("SCMP_ACT_NOTIFY") ? "SCMP_ACT_ALLOW" : a, null)).instructions()).isNotEmpty();
+        }
+        for (String op : SeccompCompiler.KNOWN_OPERATORS) {
+            compile(profile("SCMP_ACT_ALLOW", null, rule("SCMP_ACT_ERRNO", null, List.of("read"), arg(0, op, 1, 1))));
+        }
+        assertThat(SeccompCompiler.SUPPORTED_ARCHES).containsExactly("SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM",
+                "SCMP_ARCH_X32", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64");
+        compile(profile("SCMP_ACT_ALLOW", SeccompCompiler.SUPPORTED_ARCHES));
+        assertThat(SeccompCompiler.KNOWN_FLAGS).containsExactly("SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV");
     }
 
     @Test

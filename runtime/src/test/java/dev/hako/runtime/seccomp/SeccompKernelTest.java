@@ -167,8 +167,9 @@ class SeccompKernelTest {
         assertThat(o.errno("raw:0x4000006e")).isEqualTo(42);   // getppid on x32
         assertThat(o.errno("raw:0x40000053")).isEqualTo(43);   // mkdir on x32
         assertThat(o.errno("raw:0x40000027")).isNotIn(42, 43); // getpid on x32: allowed (ENOSYS without x32 support)
-        // x32 not listed: bad arch kills.
-        o = run(allowBut(), "getpid", "raw:0x4000006e");
+        // x32 not listed: bad arch kills; but nr -1 is no x32 call (ENOSYS from the kernel, as under runc).
+        o = run(allowBut(), "raw:-1", "getpid", "raw:0x4000006e");
+        assertThat(o.errno("raw:-1")).isEqualTo(38);
         assertThat(o.exit()).as(o.raw()).isEqualTo(SIGSYS_EXIT);
         assertThat(o.raw()).contains("getpid ret=");
     }
@@ -213,12 +214,13 @@ class SeccompKernelTest {
         Path busybox = Path.of("/bin/busybox");
         assertThat(busybox).as("busybox-static is a test dependency").exists();
         Linux.Seccomp docker = DefaultProfile.load(DefaultProfileTest.DOCKER_CAPS);
-        Outcome o = run(docker, "getpid", "raw:165:0:0:0:0:0", "raw:1000", "raw:0x3ffffff0", "exec:/bin/busybox:true");
+        Outcome o = run(docker, "getpid", "raw:165:0:0:0:0:0", "raw:1000", "raw:0x3ffffff0", "raw:-1", "exec:/bin/busybox:true");
         assertThat(o.exit()).as(o.raw()).isZero();
         assertThat(o.ret("getpid")).isPositive();
         assertThat(o.errno("raw:165:0:0:0:0:0")).isEqualTo(1);   // mount: EPERM
         assertThat(o.errno("raw:1000")).isEqualTo(38);           // newer than the profile: ENOSYS
         assertThat(o.errno("raw:0x3ffffff0")).isEqualTo(38);
+        assertThat(o.errno("raw:-1")).isEqualTo(38);
         // A shell pipeline under the profile; unshare(CLONE_NEWUSER) is refused.
         o = run(docker, "exec:/bin/busybox:sh:-c:echo hello | /bin/busybox tr a-z A-Z; /bin/busybox unshare -U true || echo refused");
         assertThat(o.exit()).as(o.raw()).isZero();
