@@ -90,6 +90,78 @@ class ExecutorModesTest {
         }
     }
 
+    static PlanBuilder execInto(int pid, List<String> types, String... args) {
+        PlanBuilder e = new PlanBuilder();
+        e.mode = LaunchPlan.Mode.EXEC;
+        for (String t : types) e.namespaces.add(new Namespace(t, "/proc/" + pid + "/ns/" + t));
+        e.args.addAll(List.of(args));
+        e.env.add("PATH=/bin");
+        return e;
+    }
+
+    @Test
+    void execIntoAUserNamespaceContainerAsAnotherUser() throws Exception {
+        PlanBuilder b = PlanBuilder.typical(rootfs, "sleep", "1000").withUserns(200000, 65536);
+        b.before.removeIf(s -> s instanceof LaunchPlan.DeviceStep);
+        b.before.add(new LaunchPlan.DeviceStep("/dev/null", 'c', 0, 0, 0, 0, 0, true));
+        b.before.removeIf(s -> s instanceof LaunchPlan.MountStep m && m.fstype().equals("sysfs"));
+        try (Launch init = Executor.launch(b.build(), Stdio.nulls(), Supervision.DETACH)) {
+            init.writeIdMappings();
+            init.proceed();
+            init.awaitReady();
+            try {
+                PlanBuilder e = execInto(init.pid(), List.of("user", "ipc", "uts", "net", "pid", "mnt"), "/bin/sh", "-c",
+                        "id -u; id -g; cat /proc/self/uid_map; grep -E '^Cap(Inh|Eff)' /proc/self/status");
+                e.uid = 1000;
+                e.gid = 1000;
+                e.caps = new LaunchPlan.Capabilities(PlanBuilder.DOCKER_CAPS, 0, 0, 0, 0);
+                Containers.Result r = Containers.run(e.build());
+                assertThat(r.err()).isEmpty();
+                assertThat(r.out().lines().map(String::strip).toList())
+                        .containsExactly("1000", "1000", "0     200000      65536", "CapInh:\t0000000000000000", "CapEff:\t0000000000000000");
+            } finally {
+                init.signal(9);
+                init.pidfd().awaitExit(Duration.ofSeconds(10));
+            }
+        }
+    }
+
+    @Test
+    void execJoinsCgroupsBeforeTheCgroupNamespace() throws Exception {
+        Path cg = Path.of("/sys/fs/cgroup/unified");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(cg.resolve("cgroup.procs")) || Files.exists(Path.of("/sys/fs/cgroup/cgroup.procs")));
+        if (!Files.exists(cg.resolve("cgroup.procs"))) cg = Path.of("/sys/fs/cgroup");
+        Path dir = Files.createDirectories(cg.resolve("hako-exec-test-" + ProcessHandle.current().pid()));
+        try {
+            PlanBuilder b = PlanBuilder.typical(rootfs, "sleep", "1000");
+            b.namespaces.add(new Namespace("cgroup", null));
+            try (Launch init = Executor.launch(b.build(), Stdio.nulls(), Supervision.DETACH)) {
+                Files.writeString(dir.resolve("cgroup.procs"), Integer.toString(init.pid())); // what the runtime does
+                init.proceed();
+                init.awaitReady();
+                try {
+                    PlanBuilder e = execInto(init.pid(), List.of("cgroup", "ipc", "uts", "net", "pid", "mnt"), "/bin/sh", "-c",
+                            "grep '^0::' /proc/self/cgroup; grep '^0::' /proc/1/cgroup");
+                    e.cgroupJoin.add(dir.resolve("cgroup.procs").toString());
+                    Containers.Result r = Containers.run(e.build());
+                    assertThat(r.out().lines().toList()).containsExactly("0::/", "0::/");
+                    assertThat(Files.readString(dir.resolve("cgroup.procs")).strip()).isEqualTo(Integer.toString(init.pid()));
+                } finally {
+                    init.signal(9);
+                    init.pidfd().awaitExit(Duration.ofSeconds(10));
+                }
+            }
+        } finally {
+            for (int i = 0; i < 50 && Files.exists(dir); i++) {
+                try {
+                    Files.delete(dir);
+                } catch (java.io.IOException busy) {
+                    Thread.sleep(20); // the killed init leaves the cgroup asynchronously
+                }
+            }
+        }
+    }
+
     @Test
     void terminalGoesToTheConsoleSocket() throws Exception {
         String sock = tmp.resolve("console.sock").toString();
