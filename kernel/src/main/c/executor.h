@@ -35,6 +35,7 @@ struct mount_step {
     unsigned long long flags, remount_flags, attr_set, attr_clr;
     unsigned long long *props;
     int nprops;
+    int tree_fd; /* idmapped bind: the detached tree P made (needs CAP_SYS_ADMIN over the host fs), or -1 */
 };
 
 struct device_step {
@@ -128,7 +129,9 @@ int root_fd(void);
 int open_in_root(int rootfd, const char *path, int create, int mode, unsigned long long extra_resolve);
 void rootfs_run(struct plan *p, struct prep *prep, void (*after_pivot)(struct plan *, struct prep *));
 int procfs_fd(void);
-void rootfs_release(void); /* closes the root, /dev/null and procfs handles */
+void rootfs_release(void);
+int idmap_trees_send(struct plan *p, pid_t child, int cs);
+int idmap_trees_receive(struct plan *p, int cs, char *buf, size_t len); /* closes the root, /dev/null and procfs handles */
 void procfs_open_private(void);
 void write_proc(const char *relpath, const char *value, const char *step);
 

@@ -118,7 +118,7 @@ __attribute__((noreturn)) static void child_main(struct plan *p, struct prep *pr
     if (prep->cgroupns_fd >= 0 && setns(prep->cgroupns_fd, CLONE_NEWCGROUP) < 0) fail("setns", "cgroup", errno, "join cgroup namespace");
 
     char buf[64];
-    int n = msg_recv(cs, buf, sizeof(buf));
+    int n = idmap_trees_receive(p, cs, buf, sizeof(buf));
     if (n <= 0 || strcmp(buf, "go")) _exit(1);
 
     if (p->mode != MODE_EXEC && prep->userns) {
@@ -296,6 +296,11 @@ int main(int argc, char **argv) {
     char buf[64];
     int n = msg_recv(sync, buf, sizeof(buf));
     if (n <= 0 || strcmp(buf, "go")) {
+        kill(child, SIGKILL);
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
+        return 1;
+    }
+    if (p.mode != MODE_EXEC && idmap_trees_send(&p, child, cs[0]) < 0) {
         kill(child, SIGKILL);
         while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
         return 1;

@@ -172,6 +172,7 @@ static int record(struct plan *p, struct line *l) {
         NUM(8, m->attr_set);
         NUM(9, m->attr_clr);
         m->idmap_userns = l->f[10];
+        m->tree_fd = -1;
         if (!m->target) return bad("plan: mount without a target");
     } else if (!strcmp(k, "device")) {
         NEED(k, 8);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -215,13 +216,18 @@ static void do_mount(struct mount_step *m) {
     int mnt; /* an fd of the new mount's root */
     if (is_bind) {
         unsigned int rec = (m->flags & MS_REC) ? AT_RECURSIVE : 0;
-        mnt = open_tree(src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
-        if (mnt < 0) fail("mount", what, errno, "clone source tree");
-        if (m->idmap_userns) {
-            int u = open(m->idmap_userns, O_RDONLY | O_CLOEXEC);
-            if (u < 0) fail("mount", what, errno, "open idmap user namespace %s", m->idmap_userns);
-            if (setattr(mnt, rec, MOUNT_ATTR_IDMAP, 0, 0, u) < 0) fail("mount", what, errno, "idmap");
-            close(u);
+        if (m->tree_fd >= 0) {
+            mnt = m->tree_fd; /* idmapped by P */
+            m->tree_fd = -1;
+        } else {
+            mnt = open_tree(src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
+            if (mnt < 0) fail("mount", what, errno, "clone source tree");
+            if (m->idmap_userns) {
+                int u = open(m->idmap_userns, O_RDONLY | O_CLOEXEC);
+                if (u < 0) fail("mount", what, errno, "open idmap user namespace %s", m->idmap_userns);
+                if (setattr(mnt, rec, MOUNT_ATTR_IDMAP, 0, 0, u) < 0) fail("mount", what, errno, "idmap");
+                close(u);
+            }
         }
         attrs |= ms_to_attr(m->flags, &clr);
         if ((attrs || clr) && setattr(mnt, 0, attrs, clr, 0, 0) < 0) fail("mount", what, errno, "set mount flags");
@@ -466,6 +472,61 @@ void rootfs_release(void) {
     if (g_rootfd >= 0) close(g_rootfd);
     if (g_procfd >= 0) close(g_procfd);
     g_devnull = g_rootfd = g_procfd = -1;
+}
+
+/* P, after the id maps are written: idmapped bind mounts need CAP_SYS_ADMIN over the source's
+ * filesystem, which C (in its new user namespace) does not have. P clones each source tree, idmaps it
+ * to the user namespace named in the plan ("/proc/self/ns/user" means C's), and sends it to C in plan
+ * order. Returns 0, or -1 after reporting the error. */
+int idmap_trees_send(struct plan *p, pid_t child, int cs) {
+    for (int i = 0; i < p->nsteps; i++) {
+        struct mount_step *m = &p->steps[i].m;
+        if (p->steps[i].kind != ST_MOUNT || !m->idmap_userns || !(m->flags & MS_BIND)) continue;
+        char what[PATH_MAX * 2 + 8], upath[64];
+        snprintf(what, sizeof(what), "%s on %s", m->source ? m->source : "-", m->target);
+        const char *ns = m->idmap_userns;
+        if (!strcmp(ns, "/proc/self/ns/user")) {
+            snprintf(upath, sizeof(upath), "/proc/%d/ns/user", (int) child);
+            ns = upath;
+        }
+        unsigned int rec = (m->flags & MS_REC) ? AT_RECURSIVE : 0;
+        int u = open(ns, O_RDONLY | O_CLOEXEC);
+        if (u < 0) { report_error("mount", what, errno, "open idmap user namespace"); return -1; }
+        int t = open_tree(AT_FDCWD, m->source ? m->source : "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+        if (t < 0) { report_error("mount", what, errno, "clone source tree"); return -1; }
+        if (setattr(t, rec, MOUNT_ATTR_IDMAP, 0, 0, u) < 0) { report_error("mount", what, errno, "idmap"); return -1; }
+        char idx[32];
+        int n = snprintf(idx, sizeof(idx), "tree %d", i);
+        if (send_fd(cs, t, idx, (size_t) n) < 0) { report_error("mount", what, errno, "pass idmapped tree"); return -1; }
+        close(t);
+        close(u);
+    }
+    return 0;
+}
+
+/* C, before "go": the trees from idmap_trees_send. Returns the first message that is not one. */
+int idmap_trees_receive(struct plan *p, int cs, char *buf, size_t len) {
+    for (;;) {
+        char cbuf[CMSG_SPACE(sizeof(int))];
+        struct iovec iov = {.iov_base = buf, .iov_len = len - 1};
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+        ssize_t r;
+        do {
+            r = recvmsg(cs, &msg, MSG_CMSG_CLOEXEC);
+        } while (r < 0 && errno == EINTR);
+        if (r <= 0) return (int) r;
+        buf[r] = 0;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        int fd = -1;
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(&fd, CMSG_DATA(c), sizeof(int));
+        if (strncmp(buf, "tree ", 5)) {
+            if (fd >= 0) close(fd);
+            return (int) r;
+        }
+        int i = atoi(buf + 5);
+        if (i < 0 || i >= p->nsteps || p->steps[i].kind != ST_MOUNT || fd < 0) fail("mount", NULL, EINVAL, "bad idmapped tree message");
+        p->steps[i].m.tree_fd = fd;
+    }
 }
 
 int root_fd(void) { return g_rootfd; }

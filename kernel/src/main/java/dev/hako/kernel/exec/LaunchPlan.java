@@ -64,7 +64,9 @@ public record LaunchPlan(
      * a bind remount with {@code remountFlags} (for ro/nosuid/... binds). {@code createAs} says what to
      * create at the target when missing: "dir" or "file" (a file for binds of non-directories).
      * {@code attrSet}/{@code attrClr}: mount_setattr attributes for recursive options (rro, rnosuid...), applied
-     * recursively; {@code idmapUserns}: a user namespace path for an idmapped mount (null if none).
+     * recursively; {@code idmapUserns}: a user namespace path for an idmapped bind mount (null if none);
+     * {@code /proc/self/ns/user} means the container's own (new) user namespace. The executor's parent
+     * process makes the idmapped tree (it needs CAP_SYS_ADMIN over the source filesystem).
      */
     public record MountStep(String source, String target, String fstype, long flags, String data,
                             List<Long> propagation, long remountFlags, String createAs,

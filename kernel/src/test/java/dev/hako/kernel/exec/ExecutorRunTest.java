@@ -148,6 +148,22 @@ class ExecutorRunTest {
     }
 
     @Test
+    void idmappedBindMountInAUserNamespace() throws Exception {
+        Path vol = Files.createDirectories(tmp.resolve("vol"));
+        Files.writeString(vol.resolve("owned-by-host-root"), "x");
+        PlanBuilder b = PlanBuilder.typical(rootfs).withUserns(100000, 65536);
+        b.before.removeIf(s -> s instanceof LaunchPlan.DeviceStep);
+        b.before.add(new LaunchPlan.DeviceStep("/dev/null", 'c', 0, 0, 0, 0, 0, true));
+        b.before.removeIf(s -> s instanceof LaunchPlan.MountStep m && m.fstype().equals("sysfs"));
+        b.before.add(new LaunchPlan.MountStep(vol.toString(), "/home", "bind", PlanBuilder.MS_BIND | PlanBuilder.MS_REC, null,
+                List.of(), 0, null, 0, 0, "/proc/self/ns/user"));
+        b.before.add(PlanBuilder.bind(vol.toString(), "/root", false));
+        Containers.Result r = sh(b, "stat -c %u /home/owned-by-host-root /root/owned-by-host-root");
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out().lines().toList()).containsExactly("0", "65534");
+    }
+
+    @Test
     void failingMountReportsStepPathErrnoAndLeavesNothing() {
         PlanBuilder b = PlanBuilder.typical(rootfs, "true");
         b.before.add(PlanBuilder.mount("none", "/mnt/x", "no-such-fs", 0, null));
