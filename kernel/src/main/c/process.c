@@ -219,6 +219,7 @@ void process_finish(struct plan *p, struct prep *prep) {
     /* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities go */
     if (p->has_seccomp && !p->nnp) load_seccomp(p, prep);
     set_user_and_caps(p, prep);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); /* a uid change cleared it; until created/exec it still holds */
     chdir_inside(p);
     char buf[PATH_MAX];
     const char *prog = find_program(p, buf, sizeof(buf));

@@ -164,14 +164,40 @@ class ExecutorRunTest {
     }
 
     @Test
-    void failingMountReportsStepPathErrnoAndLeavesNothing() {
+    void failingMountReportsStepPathErrnoAndLeavesNothing() throws Exception {
         PlanBuilder b = PlanBuilder.typical(rootfs, "true");
         b.before.add(PlanBuilder.mount("none", "/mnt/x", "no-such-fs", 0, null));
-        assertThatThrownBy(() -> Containers.run(b.build()))
-                .isInstanceOfSatisfying(LaunchException.class, e -> {
-                    assertThat(e.step()).isEqualTo("mount");
-                    assertThat(e.path()).isEqualTo("none on /mnt/x");
-                    assertThat(e.errno()).isEqualTo(dev.hako.kernel.Errno.ENODEV);
-                });
+        Launch l = Executor.launch(b.build(), Stdio.nulls(), Supervision.FOREGROUND);
+        int pid = l.pid(), executor = l.executorPid();
+        l.proceed();
+        assertThatThrownBy(l::awaitReady).isInstanceOfSatisfying(LaunchException.class, e -> {
+            assertThat(e.step()).isEqualTo("mount");
+            assertThat(e.path()).isEqualTo("none on /mnt/x");
+            assertThat(e.errno()).isEqualTo(dev.hako.kernel.Errno.ENODEV);
+            assertThat(e.getMessage()).isEqualTo("mount none on /mnt/x: ENODEV (No such device)");
+        });
+        // both processes are gone (reaped), and no mount of the container is left on the host
+        assertThat(Files.exists(Path.of("/proc/" + pid))).isFalse();
+        assertThat(Files.exists(Path.of("/proc/" + executor))).isFalse();
+        assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).doesNotContain(rootfs);
+        l.close();
+    }
+
+    @Test
+    void foregroundExecutorForwardsSignals() throws Exception {
+        PlanBuilder b = PlanBuilder.typical(rootfs, "/bin/sh", "-c", "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done");
+        try (Launch l = Executor.launch(b.build(), Stdio.pipes(), Supervision.FOREGROUND)) {
+            var reader = new java.io.BufferedReader(new java.io.InputStreamReader(l.stdout()));
+            l.proceed();
+            l.awaitReady();
+            assertThat(reader.readLine()).isEqualTo("ready");
+            try (dev.hako.kernel.Pidfd executor = dev.hako.kernel.Pidfd.open(l.executorPid())) {
+                executor.signal(15); // what a shell's kill does to `hako-runtime run`'s executor
+            }
+            assertThat(reader.readLine()).isEqualTo("got-term");
+            assertThat(l.waitFor()).isEqualTo(7);
+            l.stderr().close();
+            reader.close();
+        }
     }
 }
