@@ -165,4 +165,34 @@ class ImageCliTest {
         assertThat(load.out()).isEqualTo("Loaded image: bb:fromskopeo\n");
         assertThat(other.run("inspect", "--format", "{{.Id}}", "bb:fromskopeo").out().strip()).isEqualTo(id);
     }
+
+    @Test
+    void loadsWhatPodmanSaves() throws Exception {
+        Path proot = Files.createTempDirectory(Path.of("/tmp"), "hkp-");   // podman wants a short runroot
+        try {
+            String[] podman = {"podman", "--root", proot.resolve("root").toString(), "--runroot", proot.resolve("run").toString(),
+                    "--storage-driver", "vfs", "--events-backend", "none"};
+            Cli.sh(concat(podman, "import", "--change", "CMD [\"/bin/sh\"]", rootfsTar.toString(), "localhost/bb:podman"));
+            Path archive = work.resolve("podman-" + UUID.randomUUID() + ".tar");
+            Cli.sh(concat(podman, "save", "--format", "docker-archive", "-o", archive.toString(), "localhost/bb:podman"));
+            String podmanId = Cli.sh(concat(podman, "image", "inspect", "--format", "{{.Id}}", "localhost/bb:podman")).strip();
+            Cli cli = new Cli(newRoot());
+            var load = cli.run("load", "-i", archive.toString());
+            assertThat(load.code()).as(load.toString()).isZero();
+            assertThat(load.out()).isEqualTo("Loaded image: localhost/bb:podman\n");
+            assertThat(cli.run("inspect", "--format", "{{.Id}} {{json .Config.Cmd}}", "localhost/bb:podman").out())
+                    .isEqualTo("sha256:" + podmanId + " [\"/bin/sh\"]\n");
+            JsonNode img = Json.mapper().readTree(cli.run("inspect", "localhost/bb:podman").out()).get(0);
+            assertThat(Path.of(img.at("/GraphDriver/Data/LowerDir").asText()).resolve("bin/busybox")).isRegularFile();
+            Cli.sh(concat(podman, "rmi", "-a", "-f"));
+        } finally {
+            Cli.deleteTree(proot);
+        }
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }

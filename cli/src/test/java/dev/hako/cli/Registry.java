@@ -18,7 +18,10 @@ final class Registry implements AutoCloseable {
         this.host = host;
     }
 
-    static Registry start(Path dir) throws IOException, InterruptedException {
+    static Registry start(Path dir) throws IOException, InterruptedException { return start(dir, null); }
+
+    /** With {@code htpasswd} (a file) the registry asks for basic auth. */
+    static Registry start(Path dir, Path htpasswd) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -27,7 +30,8 @@ final class Registry implements AutoCloseable {
         Path cfg = dir.resolve("config.yml");
         Files.writeString(cfg, "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n"
                 + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("data") + "\n  delete:\n    enabled: true\n"
-                + "http:\n  addr: 127.0.0.1:" + port + "\n");
+                + "http:\n  addr: 127.0.0.1:" + port + "\n"
+                + (htpasswd == null ? "" : "auth:\n  htpasswd:\n    realm: hako-test\n    path: " + htpasswd + "\n"));
         Process p = new ProcessBuilder("docker-registry", "serve", cfg.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("registry.log").toFile()).start();
         Registry r = new Registry(p, "127.0.0.1:" + port);

@@ -45,33 +45,56 @@ public final class LayerExtractor {
     private final byte[] heap = new byte[BUF];
     private MemorySegment native_;
     private String ensuredParent;
+    /** The layers below, when unpacking a layer tree for overlay: paths resolve through the merged view. */
+    private final LowerView lowers;
 
-    private LayerExtractor(RootedDir root, ExtractOptions opts) {
+    private LayerExtractor(RootedDir root, ExtractOptions opts, LowerView lowers) {
         this.root = root;
         this.opts = opts;
+        this.lowers = lowers;
     }
 
     /** Decompresses (detected by magic), bounds, hashes and unpacks {@code blob} into {@code target}. */
     public static ExtractResult extract(InputStream blob, Path target, ExtractOptions opts) throws IOException {
-        try (RootedDir root = RootedDir.open(target)) {
-            return extract(blob, root, opts);
+        return extract(blob, target, opts, List.of());
+    }
+
+    /**
+     * Unpacks a layer into its own (overlay-form) tree above {@code lowersBottomFirst}, the trees of the layers
+     * below it. Entry paths are resolved as in the merged view: a parent that is a symlink in a lower layer
+     * (lib -> usr/lib) is followed, inside the root, and parent directories the tar does not list get the
+     * owner, mode and mtime they have below, so the layer does not change them in the merged view.
+     */
+    public static ExtractResult extract(InputStream blob, Path target, ExtractOptions opts, List<Path> lowersBottomFirst)
+            throws IOException {
+        try (RootedDir root = RootedDir.open(target);
+             LowerView lowers = lowersBottomFirst.isEmpty() || opts.whiteouts() != ExtractOptions.WhiteoutMode.OVERLAY
+                     ? null : new LowerView(lowersBottomFirst, opts.opaqueXattr())) {
+            return extract(blob, root, opts, lowers);
         }
     }
 
     public static ExtractResult extract(InputStream blob, RootedDir target, ExtractOptions opts) throws IOException {
-        HashingStream tar = new HashingStream(Compression.decompress(blob), opts.maxUncompressedBytes());
-        LayerExtractor x = new LayerExtractor(target, opts);
+        return extract(blob, target, opts, null);
+    }
+
+    private static ExtractResult extract(InputStream blob, RootedDir target, ExtractOptions opts, LowerView lowers)
+            throws IOException {
+        // decompressing and hashing run one chunk ahead on another thread, overlapping with the file writes
+        HashingStream hashed = new HashingStream(Compression.decompress(blob), opts.maxUncompressedBytes());
+        LayerExtractor x = new LayerExtractor(target, opts, lowers);
         long entries;
-        try (Arena arena = Arena.ofConfined()) {
+        try (ReadAhead tar = new ReadAhead(hashed); Arena arena = Arena.ofConfined()) {
             x.native_ = arena.allocate(BUF, 4096);
             entries = x.run(new TarReader(tar));
+            // the digest covers the whole stream: end-of-archive blocks and record padding too
+            byte[] rest = new byte[1 << 16];
+            while (tar.read(rest, 0, rest.length) >= 0) { }
         } finally {
             target.invalidate();
         }
-        // the digest covers the whole stream: end-of-archive blocks and record padding too
-        byte[] rest = new byte[1 << 16];
-        while (tar.read(rest, 0, rest.length) >= 0) { }
-        return new ExtractResult(tar.digest(), tar.count(), entries, x.notes);
+        // the reader's last chunk and end mark passed through the queue after its last digest update
+        return new ExtractResult(hashed.digest(), hashed.count(), entries, x.notes);
     }
 
     private long run(TarReader tar) throws IOException {
@@ -118,7 +141,7 @@ public final class LayerExtractor {
     private static String join(String parent, String name) { return parent.isEmpty() ? name : parent + "/" + name; }
 
     private void entry(TarReader tar, TarReader.Entry e) throws IOException {
-        String rel = normalize(e.name(), e.name());
+        String rel = resolveParents(normalize(e.name(), e.name()), e.name());
         if (rel.isEmpty()) { // the layer root itself
             if (!e.isDirectory()) throw new LayerException("layer entry " + e.name() + ": the root is not a directory");
             applyMetadata("", e);
@@ -151,7 +174,7 @@ public final class LayerExtractor {
             applyMetadata(rel, e);
             setTimes(rel, e);
         } else if (e.isHardlink()) {
-            String target = normalize(e.linkName(), e.name());
+            String target = resolveParents(normalize(e.linkName(), e.name()), e.name());
             if (target.isEmpty()) throw new LayerException("layer entry " + e.name() + ": hardlink to the layer root");
             Stat t = root.lstat(target);
             if (t == null)
@@ -172,8 +195,58 @@ public final class LayerExtractor {
 
     private void ensureParent(String parent) {
         if (parent.isEmpty() || parent.equals(ensuredParent)) return;
-        root.mkdirs(parent);
+        if (lowers == null) {
+            root.mkdirs(parent);
+        } else {
+            // parents were resolved against the merged view; create the missing ones like the ones below
+            String prefix = "";
+            for (String part : parent.split("/")) {
+                prefix = join(prefix, part);
+                if (root.lstat(prefix) != null) continue;
+                root.mkdir(prefix, 0755);
+                LowerView.Found f = lowers.lookup(prefix);
+                if (f != null && f.stat().isDirectory()) {
+                    Stat st = f.stat();
+                    root.chown(prefix, st.uid(), st.gid());
+                    root.chmod(prefix, st.perms());
+                    dirTimes.putIfAbsent(prefix, new long[] {st.atimeSec(), st.atimeNsec(), st.mtimeSec(), st.mtimeNsec()});
+                }
+            }
+        }
         ensuredParent = parent;
+    }
+
+    /**
+     * With lower layers: rewrites rel so that no parent component is a symlink, following symlinks of this layer
+     * or of the merged lowers lexically, clamped at the root (as RESOLVE_IN_ROOT would). The final component is
+     * never followed. Without lowers, rel is returned as is (RootedDir resolves parents inside this tree).
+     */
+    private String resolveParents(String rel, String entryName) {
+        if (lowers == null || rel.isEmpty()) return rel;
+        for (int hops = 0; ; hops++) {
+            if (hops > 40) throw new LayerException("layer entry " + entryName + ": too many levels of symbolic links");
+            String[] parts = rel.split("/");
+            String prefix = "";
+            String rewritten = null;
+            for (int i = 0; i < parts.length - 1; i++) {
+                String p = join(prefix, parts[i]);
+                Stat st = root.lstat(p);
+                String link = null;
+                if (st != null) {
+                    if (st.isSymlink()) link = root.readlink(p);
+                } else {
+                    LowerView.Found f = lowers.lookup(p);
+                    if (f != null && f.stat().isSymlink()) link = f.layer().readlink(p);
+                }
+                if (link == null) { prefix = p; continue; }
+                String rest = String.join("/", java.util.Arrays.copyOfRange(parts, i + 1, parts.length));
+                rewritten = RootedDir.clamp((link.startsWith("/") ? link : join(prefix, link)) + "/" + rest);
+                break;
+            }
+            if (rewritten == null) return rel;
+            if (rewritten.isEmpty()) throw new LayerException("layer entry " + entryName + ": resolves to the layer root");
+            rel = rewritten;
+        }
     }
 
     private void whiteout(String parent, String base, TarReader.Entry e) {

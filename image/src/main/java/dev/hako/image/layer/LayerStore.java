@@ -78,7 +78,9 @@ public final class LayerStore {
     /**
      * Makes sure the layer {@code chainId(parent, diffId)} is unpacked, unpacking {@code blob} if it is not. The
      * blob's uncompressed digest must equal {@code diffId}, or nothing is stored. Concurrent calls for the same
-     * layer wait for each other; the second finds the layer present and returns.
+     * layer wait for each other; the second finds the layer present and returns. Paths resolve through the parent
+     * chain's trees (see {@link LayerExtractor#extract(InputStream, Path, ExtractOptions, List)}); a parent being
+     * unpacked concurrently is waited for, so unpacking bottom-up or all at once gives the same trees.
      */
     public LayerInfo unpack(Digest parent, Digest diffId, BlobSource blob, ExtractOptions opts) throws IOException {
         Digest chain = chainId(parent, diffId);
@@ -86,6 +88,7 @@ public final class LayerStore {
         try (Lock ignored = lock(hex)) {
             Optional<LayerInfo> have = info(chain);
             if (have.isPresent()) return have.get();
+            List<Path> lowers = lowers(parent);
             Path tmpRoot = root.resolve(".tmp");
             removeLeftovers(tmpRoot, hex);
             Path tmp = tmpRoot.resolve(hex + "-" + HexFormat.of().formatHex(randomBytes()));
@@ -95,7 +98,7 @@ public final class LayerStore {
                 Path diff = Files.createDirectory(tmp.resolve("diff"));
                 ExtractResult r;
                 try (InputStream in = blob.open()) {
-                    r = LayerExtractor.extract(in, diff, opts);
+                    r = LayerExtractor.extract(in, diff, opts, lowers);
                 }
                 if (!r.diffId().equals(diffId))
                     throw new LayerException("layer " + diffId + ": content has diffID " + r.diffId()
@@ -114,6 +117,41 @@ public final class LayerStore {
             }
         }
     }
+
+    /**
+     * The trees of the parent chain, bottom first, so the new layer's paths resolve as in the merged view. When
+     * layers are unpacked in parallel the parent may still be in progress: wait for whoever holds its lock; if
+     * nobody does, allow a short grace for a parent job that has not started yet, then go on without lowers.
+     */
+    private List<Path> lowers(Digest parent) throws IOException {
+        if (parent == null) return List.of();
+        long grace = System.nanoTime() + PARENT_GRACE_NANOS;
+        while (!exists(parent)) {
+            try (Lock l = tryLock(hex(parent))) {
+                if (l == null) {
+                    try (Lock wait = lock(hex(parent))) { /* the parent's unpacker finished */ }
+                    continue;
+                }
+            }
+            if (System.nanoTime() > grace) return List.of();
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("waiting for parent layer " + parent);
+            }
+        }
+        List<Path> chain = new ArrayList<>();
+        for (Digest c = parent; c != null; ) {
+            Optional<LayerInfo> i = info(c);
+            if (i.isEmpty()) return List.of(); // a broken chain: resolve within this layer only
+            chain.addFirst(diffDir(c));
+            c = i.get().parent();
+        }
+        return chain;
+    }
+
+    private static final long PARENT_GRACE_NANOS = 5_000_000_000L;
 
     /** Every complete layer in the store. */
     public List<LayerInfo> list() throws IOException {

@@ -178,9 +178,7 @@ public final class TarReader {
             if (total > remaining) throw new IOException("tar: sparse entry " + name + " has more map than data");
         }
         if (type == '1' || type == '2' || type == '3' || type == '4' || type == '5' || type == '6') {
-            // these carry no data (a hardlink's size field is sometimes set, but nothing follows in practice
-            // only when size is 0; honour the header and skip whatever is there)
-            realSize = 0;
+            realSize = 0; // no file content; any data the header announces is skipped
         }
         if (size < 0) throw new IOException("tar: entry " + name + " at offset " + headerAt + " has a negative size");
         return new Entry(name, type, link, mode, uid, gid, size, realSize, mtime, mtimeNsec,

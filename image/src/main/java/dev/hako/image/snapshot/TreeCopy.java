@@ -1,5 +1,6 @@
 package dev.hako.image.snapshot;
 
+import dev.hako.image.layer.LowerView;
 import dev.hako.kernel.Errno;
 import dev.hako.kernel.SyscallException;
 import dev.hako.kernel.fs.Fs;

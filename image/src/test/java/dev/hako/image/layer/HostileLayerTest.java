@@ -208,6 +208,36 @@ class HostileLayerTest {
     }
 
     @Test
+    void symlinksOfLowerLayersAreFollowedOnlyInside() throws IOException {
+        Path lower = Files.createDirectory(base.resolve("lower"));
+        Path upper = Files.createDirectory(base.resolve("upper"));
+        try {
+            byte[] l = TestTars.tar(b -> b.symlink("abs", outside.toString()).symlink("rel", "../../outside")
+                    .symlink("root", "/").symlink("dot", "..").symlink("loop", "loop"));
+            LayerExtractor.extract(new ByteArrayInputStream(l), lower, ExtractOptions.overlay());
+            byte[] u = TestTars.tar(b -> b.file("abs/canary", "pwned").file("rel/canary", "pwned")
+                    .file("root/" + outside.toString().substring(1) + "/canary", "pwned").file("dot/dot/new", "pwned")
+                    .hardlink("h", "rel/canary").file("abs/.wh.canary", "").file("rel/sub/.wh..wh..opq", ""));
+            ExtractResult r = LayerExtractor.extract(new ByteArrayInputStream(u), upper, ExtractOptions.overlay(), List.of(lower));
+            assertThat(r.entries()).isEqualTo(7);
+            try (dev.hako.kernel.fs.RootedDir d = dev.hako.kernel.fs.RootedDir.open(upper)) {
+                assertThat(d.lstat(outside.toString().substring(1) + "/canary").isWhiteout()).as("whiteout, inside").isTrue();
+            }
+            assertThat(upper.resolve("outside/canary")).hasContent("pwned");
+            assertThat(upper.resolve("new")).hasContent("pwned");
+            byte[] loop = TestTars.tar(b -> b.file("loop/x", "x"));
+            assertThat(catchThrowable(() -> LayerExtractor.extract(new ByteArrayInputStream(loop), upper,
+                    ExtractOptions.overlay(), List.of(lower)))).isInstanceOf(LayerException.class)
+                    .hasMessageContaining("symbolic links");
+        } finally {
+            TestTars.deleteTree(lower);
+            TestTars.deleteTree(upper);
+        }
+        assertThat(TestTars.snapshot(outside, true)).isEqualTo(outsideBefore);
+        assertThat(list(base)).isEqualTo(baseBefore);
+    }
+
+    @Test
     void metadataOfTheRootEntryStaysOnTheTarget() throws IOException {
         Throwable[] r = attack(b -> {
             TarArchiveEntry e = b.entry("./", TarConstants.LF_DIR);

@@ -310,6 +310,31 @@ class LyingRegistryTest {
     }
 
     @Test
+    void bearerTokenIsRefreshedWhenTheRegistryRejectsIt() {
+        AtomicInteger issued = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<String> valid = new java.util.concurrent.atomic.AtomicReference<>("t1");
+        routes.put("/token", ex -> send(ex, 200, "application/json",
+                ("{\"token\":\"t" + issued.incrementAndGet() + "\",\"expires_in\":300}").getBytes()));
+        Handler manifestRoute = routes.get("/v2/x/manifests/v1");
+        for (String path : List.of("/v2/x/manifests/v1", "/v2/x/blobs/" + configDesc.digest(), "/v2/x/blobs/" + layerDesc.digest())) {
+            Handler inner = routes.get(path);
+            routes.put(path, ex -> {
+                if (!("Bearer " + valid.get()).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+                    ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"http://" + host + "/token\",service=\"fake\",scope=\"repository:x:pull\"");
+                    send(ex, 401, "application/json", "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}".getBytes());
+                } else inner.handle(ex);
+            });
+        }
+        assertThat(manifestRoute).isNotNull();
+        client.pull(ref(), null, store(), null);
+        assertThat(issued.get()).isEqualTo(1); // one token for manifest and blobs
+        valid.set("t2"); // the registry now rejects t1 (expired or revoked)
+        client.pull(ref(), null, ContentStore.open(tmp.resolve("second")), null);
+        assertThat(issued.get()).isEqualTo(2);
+        assertThat(seen).anyMatch(r -> r.startsWith("GET /token?service=fake&scope=repository%3Ax%3Apull"));
+    }
+
+    @Test
     void unknownRepositoryNamesTheRegistryError() {
         assertThatThrownBy(() -> client.pull(Reference.parse(host + "/nope:v1"), null, store(), null))
                 .hasMessage("pull " + host + "/nope:v1: repository name not known to registry (404 NAME_UNKNOWN) at http://"

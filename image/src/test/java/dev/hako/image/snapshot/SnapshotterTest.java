@@ -119,15 +119,18 @@ class SnapshotterTest {
     }
 
     /** path → type/mode/owner/mtime/content, root excluded (its metadata is the snapshot's own). */
-    static Map<String, String> tree(Path root) {
+    static Map<String, String> tree(Path root) { return tree(root, true); }
+
+    static Map<String, String> tree(Path root, boolean dirTimes) {
         Map<String, String> m = new TreeMap<>();
         try (Stream<Path> s = Files.walk(root)) {
             for (Path p : s.toList()) {
                 String rel = root.relativize(p).toString();
                 if (rel.isEmpty()) continue;
                 Map<String, Object> a = Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
+                boolean time = dirTimes || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
                 StringBuilder d = new StringBuilder(String.format("%06o %s:%s t=%d", a.get("mode"), a.get("uid"),
-                        a.get("gid"), ((FileTime) a.get("lastModifiedTime")).toMillis()));
+                        a.get("gid"), time ? ((FileTime) a.get("lastModifiedTime")).toMillis() : 0));
                 int type = (Integer) a.get("mode") & 0170000;
                 if (type == 0020000 || type == 0060000) d.append(" dev=").append(a.get("rdev"));
                 if (Files.isSymbolicLink(p)) d.append(" -> ").append(Files.readSymbolicLink(p));
@@ -300,6 +303,36 @@ class SnapshotterTest {
         new OverlaySnapshotter().mount(s, rootfs);
         mounted.add(rootfs);
         assertThat(tree(rootfs)).isEqualTo(theirs);
+    }
+
+    @Test
+    void layersWithoutParentEntriesResolveThroughTheLayersBelow() throws Exception {
+        byte[] lower = new Layer().dir("usr", 0755).raw("usr/lib/", '5', "", 0700, 5, 6, 0, 0).symlink("lib", "usr/lib")
+                .dir("tmp", 01777).raw("etc/", '5', "", 0711, 0, 0, 0, 0).file("etc/keep", "k").done();
+        byte[] upper = new Layer().file("lib/libx.so", "x").file("tmp/file", "t").file("etc/conf", "c")
+                .file("new/sub/file", "n").done();
+        Digest lowerId = Digest.sha256(lower), upperId = Digest.sha256(upper);
+        LayerStore ls = new LayerStore(base.resolve("layers2"));
+        // the child's unpack starts first, as with parallel unpacking; it waits for its parent
+        var child = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        var job = child.submit(() -> ls.unpack(lowerId, upperId, () -> new ByteArrayInputStream(upper), ExtractOptions.overlay()));
+        Thread.sleep(100);
+        ls.unpack(null, lowerId, () -> new ByteArrayInputStream(lower), ExtractOptions.overlay());
+        LayerStore.LayerInfo top = job.get();
+        child.close();
+        Path upperTree = ls.diffDir(top.chainId());
+        assertThat(upperTree.resolve("usr/lib/libx.so")).hasContent("x");
+        assertThat(Files.exists(upperTree.resolve("lib"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+
+        Snapshot s = new OverlaySnapshotter().create(base.resolve("snap-implicit"), List.of(ls.diffDir(lowerId), upperTree));
+        Path rootfs = Files.createDirectories(base.resolve("rootfs-implicit"));
+        new OverlaySnapshotter().mount(s, rootfs);
+        mounted.add(rootfs);
+        Path flat = Files.createDirectory(base.resolve("flat-implicit"));
+        for (byte[] t : List.of(lower, upper)) LayerExtractor.extract(new ByteArrayInputStream(t), flat, ExtractOptions.flatten());
+        assertThat(tree(rootfs, false)).isEqualTo(tree(flat, false));
+        assertThat(tree(rootfs, false).get("tmp")).startsWith("041777 0:0");
+        assertThat(tree(rootfs, false).get("usr/lib")).startsWith("040700 5:6");
     }
 
     @Test

@@ -201,7 +201,7 @@ public final class RootedDir implements AutoCloseable {
     }
 
     /** Lexically resolves "." and ".." with ".." stopping at the root, as RESOLVE_IN_ROOT does. */
-    static String clamp(String path) {
+    public static String clamp(String path) {
         java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
         for (String p : path.split("/")) {
             if (p.isEmpty() || p.equals(".")) continue;

@@ -24,6 +24,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * (BPF_F_ALLOW_MULTI, so it combines with programs of ancestors), then detach the old ones.
  * In between both apply, which is only ever stricter, never looser.
  */
+@SuppressWarnings("restricted") // a variadic downcall (syscall) that Native.function cannot express
 final class BpfDevices {
     private static final long SYS_BPF = System.getProperty("os.arch").equals("aarch64") ? 280 : 321;
     private static final int BPF_PROG_LOAD = 5, BPF_PROG_ATTACH = 8, BPF_PROG_DETACH = 9,

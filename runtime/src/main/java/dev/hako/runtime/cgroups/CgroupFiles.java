@@ -42,10 +42,6 @@ final class CgroupFiles {
         return out;
     }
 
-    static boolean exists(Path p) {
-        return Files.exists(p);
-    }
-
     static String read(Path file) {
         return CgroupFs.read(file).trim();
     }

@@ -36,10 +36,10 @@ import static dev.hako.runtime.cli.JsonText.obj;
  * runc prints. Library errors become {@link CliException}s with the library's (runc-worded) message.
  */
 final class Actions {
-    private final RuntimeCommand g;
+    private final Globals g;
     private final PrintStream out;
 
-    Actions(RuntimeCommand globals) {
+    Actions(Globals globals) {
         this.g = globals;
         this.out = globals.out();
     }

@@ -1,25 +1,27 @@
 package dev.hako.runtime.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.util.List;
 
-@Command(name = "delete", headerHeading = "NAME:%n",
-        header = "   hako-runtime delete - delete any resources held by the container often used with detached container",
-        synopsisHeading = "%nUSAGE:%n   ", customSynopsis = "hako-runtime delete [command options] <container-id>",
-        optionListHeading = "%nOPTIONS:%n")
-public final class DeleteCommand extends BaseCommand {
-    @Option(names = {"--force", "-f"}, description = "Forcibly deletes the container if it is still running (uses SIGKILL)")
-    boolean force;
+public final class DeleteCommand implements CommandSpec.Command {
+    static final CommandSpec SPEC = new CommandSpec("delete",
+            "delete any resources held by the container often used with detached container",
+            "[command options] <container-id>", "",
+            List.of(Flag.bool("force", "f", "Forcibly deletes the container if it is still running (uses SIGKILL)")),
+            true, DeleteCommand::new);
 
-    @Parameters(hidden = true, paramLabel = "<container-id>", arity = "0..*")
-    List<String> args;
+    final Globals g;
+    final List<String> args;
+    final boolean force;
+
+    DeleteCommand(Globals g, ParsedArgs a) {
+        this.g = g;
+        this.args = a.args();
+        this.force = a.bool("force");
+    }
 
     @Override
-    int execute() {
-        checkArgs(args, 1, UsageException.Kind.EXACT);
-        return new Actions(parent).delete(args.getFirst(), force);
+    public int execute() {
+        UsageException.check("delete", args, 1, UsageException.Kind.EXACT);
+        return new Actions(g).delete(args.getFirst(), force);
     }
 }

@@ -2,32 +2,26 @@ package dev.hako.runtime.cli;
 
 import dev.hako.runtime.capabilities.Capability;
 import dev.hako.runtime.namespaces.NamespaceType;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.concurrent.Callable;
 
 import static dev.hako.runtime.cli.JsonText.obj;
 
 /** `features`: what this runtime supports, in the shape of runc's features JSON (runtime-spec features.md). */
-@Command(name = "features", headerHeading = "NAME:%n", header = "   hako-runtime features - show the enabled features",
-        synopsisHeading = "%nUSAGE:%n   ", customSynopsis = "hako-runtime features [arguments...]",
-        descriptionHeading = "%nDESCRIPTION:%n",
-        description = {"   Show the enabled features.", "   The result is parsable as a JSON."})
-public final class FeaturesCommand implements Callable<Integer> {
-    @ParentCommand RuntimeCommand parent;
+public final class FeaturesCommand implements CommandSpec.Command {
+    static final CommandSpec SPEC = new CommandSpec("features", "show the enabled features", "[arguments...]",
+            """
+            Show the enabled features.
+            The result is parsable as a JSON.""", List.of(), true, FeaturesCommand::new);
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, hidden = true)
-    boolean help;
+    final Globals g;
 
-    @Parameters(hidden = true)
-    List<String> args;
+    FeaturesCommand(Globals g, ParsedArgs a) {
+        this.g = g;
+    }
 
     /** Mount options the rootfs code understands (flags, propagation, recursive attributes, extensions). */
     static final List<String> MOUNT_OPTIONS = List.of(
@@ -49,9 +43,8 @@ public final class FeaturesCommand implements Callable<Integer> {
             "SCMP_ARCH_AARCH64");
 
     @Override
-    public Integer call() {
-        parent.validateGlobals();
-        parent.out().println(JsonText.indented(features(), "    "));
+    public int execute() {
+        g.out().println(JsonText.indented(features(), "    "));
         return 0;
     }
 

@@ -1,23 +1,26 @@
 package dev.hako.runtime.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.util.List;
 
-@Command(name = "kill", headerHeading = "NAME:%n",
-        header = "   hako-runtime kill - kill sends the specified signal (default: SIGTERM) to the container's init process",
-        synopsisHeading = "%nUSAGE:%n   ", customSynopsis = "hako-runtime kill [command options] <container-id> [signal]",
-        descriptionHeading = "%nDESCRIPTION:%n",
-        description = {"   The signal is a name (KILL, SIGKILL, sigkill) or a number (9)."},
-        optionListHeading = "%nOPTIONS:%n")
-public final class KillCommand extends BaseCommand {
-    @Option(names = {"--all", "-a"}, description = "send the specified signal to all processes inside the container")
-    boolean all;
+public final class KillCommand implements CommandSpec.Command {
+    static final CommandSpec SPEC = new CommandSpec("kill",
+            "kill sends the specified signal (default: SIGTERM) to the container's init process",
+            "[command options] <container-id> [signal]",
+            """
+            The signal is a name with or without SIG, in any case (KILL, SIGKILL, sigkill),
+            or a number (9).""",
+            List.of(Flag.bool("all", "a", "send the specified signal to all processes inside the container")),
+            true, KillCommand::new);
 
-    @Parameters(hidden = true, paramLabel = "<container-id> [signal]", arity = "0..*")
-    List<String> args;
+    final Globals g;
+    final List<String> args;
+    final boolean all;
+
+    KillCommand(Globals g, ParsedArgs a) {
+        this.g = g;
+        this.args = a.args();
+        this.all = a.bool("all");
+    }
 
     /** The signal number the arguments ask for (SIGTERM by default). */
     int signal() {
@@ -30,9 +33,9 @@ public final class KillCommand extends BaseCommand {
     }
 
     @Override
-    int execute() {
-        checkArgs(args, 1, UsageException.Kind.MIN);
-        checkArgs(args, 2, UsageException.Kind.MAX);
-        return new Actions(parent).kill(args.getFirst(), args.size() < 2 ? null : args.get(1), all);
+    public int execute() {
+        UsageException.check("kill", args, 1, UsageException.Kind.MIN);
+        UsageException.check("kill", args, 2, UsageException.Kind.MAX);
+        return new Actions(g).kill(args.getFirst(), args.size() < 2 ? null : args.get(1), all);
     }
 }

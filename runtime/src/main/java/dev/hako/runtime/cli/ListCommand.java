@@ -1,32 +1,30 @@
 package dev.hako.runtime.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.util.List;
 
-@Command(name = "list", headerHeading = "NAME:%n",
-        header = "   hako-runtime list - lists containers started by hako-runtime with the given root",
-        synopsisHeading = "%nUSAGE:%n   ", customSynopsis = "hako-runtime list [command options]",
-        optionListHeading = "%nOPTIONS:%n")
-public final class ListCommand extends BaseCommand {
-    @Option(names = {"--format", "-f"}, paramLabel = "value", defaultValue = "table",
-            description = "select one of: table or json (default: \"table\")")
-    String format;
+public final class ListCommand implements CommandSpec.Command {
+    static final CommandSpec SPEC = new CommandSpec("list", "lists containers started by hako-runtime with the given root",
+            "[command options]", "",
+            List.of(Flag.string("format", "f", "select one of: table or json (default: \"table\")"),
+                    Flag.bool("quiet", "q", "display only container IDs")),
+            true, ListCommand::new);
 
-    @Option(names = {"--quiet", "-q"}, description = "display only container IDs")
-    boolean quiet;
+    final Globals g;
+    final List<String> args;
+    final String format;
+    final boolean quiet;
 
-    @Parameters(hidden = true, arity = "0..*")
-    List<String> args;
+    ListCommand(Globals g, ParsedArgs a) {
+        this.g = g;
+        this.args = a.args();
+        this.format = a.string("format", "table");
+        this.quiet = a.bool("quiet");
+    }
 
     @Override
-    int execute() {
-        checkArgs(args, 0, UsageException.Kind.EXACT);
-        if (!format.equals("table") && !format.equals("json")) {
-            throw new CliException("invalid format option");
-        }
-        return new Actions(parent).list(format, quiet);
+    public int execute() {
+        UsageException.check("list", args, 0, UsageException.Kind.EXACT);
+        if (!format.equals("table") && !format.equals("json")) throw new CliException("invalid format option");
+        return new Actions(g).list(format, quiet);
     }
 }

@@ -1,126 +1,121 @@
 package dev.hako.runtime.cli;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
-
+import java.io.InputStream;
 import java.io.PrintStream;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
- * Entry point of bin/hako-runtime. Start-up matters (podman runs the runtime several times per container),
- * so only the subcommand named on the command line is built; `--version` prints without picocli at all.
+ * Entry point of bin/hako-runtime. Start-up matters (podman runs the runtime three times per container),
+ * so parsing is a small hand-written parser over static flag tables: nothing reflective, and every class
+ * it needs can live in the JDK's AOT cache (picocli's Java 5 class files cannot).
  */
 public final class Main {
     public static final String VERSION = "0.1.0";
 
     private Main() {}
 
-    /** The subcommands in runc's order, each built only when used. */
-    private record Entry(String name, String summary, Supplier<Object> factory) {}
-
-    private static final List<Entry> COMMANDS = List.of(
-            new Entry("create", "create a container", CreateCommand::new),
-            new Entry("delete", "delete any resources held by the container often used with detached container", DeleteCommand::new),
-            new Entry("events", "display container events such as OOM notifications, cpu, memory, and IO usage statistics", EventsCommand::new),
-            new Entry("exec", "execute new process inside the container", ExecCommand::new),
-            new Entry("kill", "kill sends the specified signal (default: SIGTERM) to the container's init process", KillCommand::new),
-            new Entry("list", "lists containers started by hako-runtime with the given root", ListCommand::new),
-            new Entry("pause", "pause suspends all processes inside the container", PauseCommand::new),
-            new Entry("ps", "ps displays the processes running inside a container", PsCommand::new),
-            new Entry("resume", "resumes all processes that have been previously paused", ResumeCommand::new),
-            new Entry("run", "create and run a container", RunCommand::new),
-            new Entry("spec", "create a new specification file", SpecCommand::new),
-            new Entry("start", "executes the user defined process in a created container", StartCommand::new),
-            new Entry("state", "output the state of a container", StateCommand::new),
-            new Entry("update", "update container resource constraints", UpdateCommand::new),
-            new Entry("features", "show the enabled features", FeaturesCommand::new));
-
-    /** Global options that take a value (to find the command name without building the parser). */
-    private static final List<String> GLOBAL_VALUE_OPTIONS = List.of("--log", "--log-format", "--root", "--criu", "--rootless");
+    /** The subcommands, in runc's order. */
+    static final List<CommandSpec> COMMANDS = List.of(
+            CreateCommand.SPEC, DeleteCommand.SPEC, EventsCommand.SPEC, ExecCommand.SPEC, KillCommand.SPEC,
+            ListCommand.SPEC, PauseCommand.SPEC, PsCommand.SPEC, ResumeCommand.SPEC, RunCommand.SPEC,
+            SpecCommand.SPEC, StartCommand.SPEC, StateCommand.SPEC, UpdateCommand.SPEC, FeaturesCommand.SPEC);
 
     public static void main(String[] args) {
-        int code = run(args, System.out, System.err);
+        int code = run(args, System.out, System.err, System.in);
         System.out.flush();
         System.exit(code);
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        int cmdIndex = commandIndex(args);
-        String name = cmdIndex < 0 ? null : args[cmdIndex];
-        if (name == null && wantsVersion(args)) {
-            out.print(versionText());
-            return 0;
-        }
-        RuntimeCommand root = new RuntimeCommand();
-        root.streams(out, err);
-        CommandLine cl = new CommandLine(root);
-        boolean helpAll = name == null || name.equals("help") || name.equals("h");
-        Entry chosen = null;
-        for (Entry e : COMMANDS) {
-            if (helpAll || e.name.equals(name)) {
-                cl.addSubcommand(e.name, configure(new CommandLine(e.factory.get())));
-                if (!helpAll) chosen = e;
-            }
-        }
-        if (!helpAll && chosen == null) {
-            RuntimeLog.stderrText(err).error("No help topic for '" + name + "'\n");
-            return 3;
-        }
-        if (helpAll) {
-            cl.getHelpSectionMap().put(picocli.CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST,
-                    help -> commandList());
-        }
-        if (helpAll && name != null) {
-            // `help [command]`
-            if (cmdIndex + 1 < args.length) {
-                CommandLine sub = cl.getSubcommands().get(args[cmdIndex + 1]);
-                if (sub == null) {
-                    RuntimeLog.stderrText(err).error("No help topic for '" + args[cmdIndex + 1] + "'\n");
-                    return 3;
-                }
-                sub.usage(out);
-            } else {
-                cl.usage(out);
-            }
-            return 0;
-        }
-        configure(cl);
-        cl.setOut(new java.io.PrintWriter(out, true));
-        cl.setErr(new java.io.PrintWriter(err, true));
-        cl.setParameterExceptionHandler((ex, a) -> {
-            out.println("Incorrect Usage. " + (ex.getMessage() == null ? "" : ex.getMessage()));
-            out.println();
-            ex.getCommandLine().usage(out);
-            root.log().error(ex.getMessage());
-            return 1;
-        });
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> failure(root, ex));
-        String[] normalized = normalize(args, cl);
-        return cl.execute(normalized);
+        return run(args, out, err, System.in);
     }
 
-    private static String commandList() {
-        StringBuilder sb = new StringBuilder();
-        for (Entry e : COMMANDS) sb.append(String.format("   %-10s %s%n", e.name, e.summary));
-        sb.append(String.format("   %-10s %s%n", "help, h", "Shows a list of commands or help for one command"));
-        return sb.toString();
+    public static int run(String[] args, PrintStream out, PrintStream err, InputStream in) {
+        List<String> argv = Arrays.asList(args);
+        ParsedArgs g;
+        try {
+            g = ParsedArgs.parse(Globals.FLAGS, argv, false);
+        } catch (ParsedArgs.BadFlag e) {
+            out.print("Incorrect Usage. " + e.getMessage() + "\n\n" + Help.root(COMMANDS, Globals.FLAGS));
+            RuntimeLog.stderrText(err).error(e.getMessage());
+            return 1;
+        }
+        Globals globals = new Globals(g, out, err, in);
+        List<String> rest = g.args();
+        if (rest.isEmpty()) {
+            if (g.bool("version")) {
+                out.print(versionText());
+            } else {
+                out.print(Help.root(COMMANDS, Globals.FLAGS));
+            }
+            return 0;
+        }
+        String name = rest.getFirst();
+        if (name.equals("help") || name.equals("h")) {
+            if (rest.size() < 2) {
+                out.print(Help.root(COMMANDS, Globals.FLAGS));
+                return 0;
+            }
+            CommandSpec c = find(rest.get(1));
+            if (c == null) return noSuchCommand(globals, rest.get(1));
+            out.print(c.help());
+            return 0;
+        }
+        CommandSpec spec = find(name);
+        if (spec == null) return noSuchCommand(globals, name);
+        CommandSpec.Command cmd;
+        try {
+            ParsedArgs a = ParsedArgs.parse(spec.flags(), rest.subList(1, rest.size()), spec.interspersed());
+            if (a.help()) {
+                out.print(spec.help());
+                return 0;
+            }
+            cmd = spec.factory().create(globals, a);
+        } catch (ParsedArgs.BadFlag e) {
+            return usage(globals, spec, "Incorrect Usage: " + e.getMessage(), e.getMessage());
+        }
+        try {
+            globals.validate();
+            return cmd.execute();
+        } catch (UsageException e) {
+            return usage(globals, spec, "Incorrect Usage.", e.getMessage());
+        } catch (Exception e) {
+            return failure(globals, e);
+        }
+    }
+
+    /** Parses a command line into its command without running it (for tests). */
+    static CommandSpec.Command parse(String... args) throws ParsedArgs.BadFlag {
+        ParsedArgs g = ParsedArgs.parse(Globals.FLAGS, Arrays.asList(args), false);
+        List<String> rest = g.args();
+        CommandSpec spec = find(rest.getFirst());
+        if (spec == null) throw new ParsedArgs.BadFlag("no such command " + rest.getFirst());
+        ParsedArgs a = ParsedArgs.parse(spec.flags(), rest.subList(1, rest.size()), spec.interspersed());
+        return spec.factory().create(new Globals(g, System.out, System.err, System.in), a);
+    }
+
+    private static CommandSpec find(String name) {
+        for (CommandSpec c : COMMANDS) if (c.name().equals(name)) return c;
+        return null;
+    }
+
+    private static int noSuchCommand(Globals g, String name) {
+        RuntimeLog.stderrText(g.err()).error("No help topic for '" + name + "'\n");
+        return 3;
+    }
+
+    private static int usage(Globals g, CommandSpec spec, String headline, String message) {
+        g.out().print(headline + "\n\n" + spec.help());
+        g.out().flush();
+        g.log().error(message);
+        return 1;
     }
 
     /** Logs a failure as runc does and gives the exit code. */
-    static int failure(RuntimeCommand root, Exception ex) {
-        if (ex instanceof UsageException u) {
-            PrintStream out = root.out();
-            out.println("Incorrect Usage.");
-            out.println();
-            if (u.commandLine() != null) u.commandLine().usage(out);
-            root.log().error(u.getMessage());
-            return 1;
-        }
+    static int failure(Globals g, Exception ex) {
         String msg = ex.getMessage() == null ? ex.toString() : ex.getMessage();
-        RuntimeLog log = root.log();
+        RuntimeLog log = g.log();
         log.error(msg);
         if (log.debugEnabled()) {
             var sw = new java.io.StringWriter();
@@ -130,76 +125,9 @@ public final class Main {
         return ex instanceof CliException c ? c.exitCode() : 1;
     }
 
-    private static CommandLine configure(CommandLine cl) {
-        cl.setStopAtPositional(true);          // like urfave/cli: flags end at the first argument
-        cl.setOverwrittenOptionsAllowed(true); // like Go's flag package: the last one wins
-        cl.setUsageHelpAutoWidth(false);
-        cl.setUsageHelpWidth(110);
-        return cl;
-    }
-
-    /** Index of the command name in args, skipping global options; -1 when there is none. */
-    static int commandIndex(String[] args) {
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--")) return i + 1 < args.length ? i + 1 : -1;
-            if (!a.startsWith("-") || a.equals("-")) return i;
-            String opt = a.startsWith("--") ? a : "-" + a;   // Go also accepts -root
-            if (opt.contains("=")) continue;
-            if (GLOBAL_VALUE_OPTIONS.contains(opt)) i++;
-        }
-        return -1;
-    }
-
-    private static boolean wantsVersion(String[] args) {
-        for (String a : args) {
-            if (a.equals("-v") || a.equals("--version") || a.equals("-version")) return true;
-        }
-        return false;
-    }
-
     public static String versionText() {
         return "hako-runtime version " + VERSION + "\n"
                 + "spec: " + DefaultSpec.OCI_VERSION + "\n"
                 + "java: " + System.getProperty("java.version") + "\n";
-    }
-
-    /**
-     * Rewrites Go-style single-dash long options (-bundle, -root=x) to picocli's double-dash form, for the
-     * options the command actually has, up to the first positional argument of the subcommand.
-     */
-    static String[] normalize(String[] args, CommandLine cl) {
-        List<String> result = new ArrayList<>(args.length);
-        CommandSpec spec = cl.getCommandSpec();
-        boolean inSub = false;
-        boolean done = false;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (done) { result.add(a); continue; }
-            if (a.equals("--")) { result.add(a); done = inSub; if (!inSub) { /* next is command */ } continue; }
-            if (a.startsWith("-") && a.length() > 1) {
-                String name = a;
-                int eq = a.indexOf('=');
-                if (eq > 0) name = a.substring(0, eq);
-                OptionSpec opt = spec.findOption(name);
-                if (opt == null && !a.startsWith("--") && name.length() > 2) {
-                    opt = spec.findOption("-" + name);
-                    if (opt != null) a = "-" + a;
-                }
-                result.add(a);
-                if (opt != null && eq < 0 && opt.arity().max() > 0 && !opt.typeInfo().isBoolean() && i + 1 < args.length) {
-                    result.add(args[++i]);
-                }
-                continue;
-            }
-            result.add(a);
-            if (!inSub) {
-                CommandLine sub = cl.getSubcommands().get(a);
-                if (sub != null) { spec = sub.getCommandSpec(); inSub = true; } else done = true;
-            } else {
-                done = true;
-            }
-        }
-        return result.toArray(String[]::new);
     }
 }

@@ -1,9 +1,5 @@
 package dev.hako.runtime.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,35 +9,32 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.concurrent.Callable;
 
-@Command(name = "spec", headerHeading = "NAME:%n", header = "   hako-runtime spec - create a new specification file",
-        synopsisHeading = "%nUSAGE:%n   ", customSynopsis = "hako-runtime spec [command options] [arguments...]",
-        descriptionHeading = "%nDESCRIPTION:%n",
-        description = {
-                "   The spec command creates the new specification file named \"config.json\" for",
-                "the bundle. The spec generated is just a starter file (the same as runc's): its args",
-                "run \"sh\" in a rootfs directory named \"rootfs\" next to it. Pass --rootless to get a",
-                "spec for a rootless container (user namespace mapping the caller, no network namespace)."},
-        optionListHeading = "%nOPTIONS:%n")
-public final class SpecCommand implements Callable<Integer> {
-    @ParentCommand RuntimeCommand parent;
+public final class SpecCommand implements CommandSpec.Command {
+    static final CommandSpec SPEC = new CommandSpec("spec", "create a new specification file",
+            "[command options] [arguments...]",
+            """
+            The spec command creates the new specification file named "config.json" for
+            the bundle. The spec generated is just a starter file (the same as runc's): its
+            args run "sh" in a rootfs directory named "rootfs" next to it. Pass --rootless
+            for a rootless container (a user namespace mapping the caller, no network
+            namespace).""",
+            List.of(Flag.string("bundle", "b", "path to the root of the bundle directory"),
+                    Flag.bool("rootless", null, "generate a configuration for a rootless container")),
+            true, SpecCommand::new);
 
-    @Option(names = {"--bundle", "-b"}, paramLabel = "value", description = "path to the root of the bundle directory")
-    String bundle;
+    final Globals g;
+    final String bundle;
+    final boolean rootless;
 
-    @Option(names = "--rootless", description = "generate a configuration for a rootless container")
-    boolean rootless;
-
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show help")
-    boolean help;
-
-    @Parameters(hidden = true)
-    List<String> args;
+    SpecCommand(Globals g, ParsedArgs a) {
+        this.g = g;
+        this.bundle = a.string("bundle");
+        this.rootless = a.bool("rootless");
+    }
 
     @Override
-    public Integer call() throws IOException {
-        parent.validateGlobals();
+    public int execute() throws IOException {
         Path dir = bundle == null ? Path.of("").toAbsolutePath() : Path.of(bundle).toAbsolutePath();
         if (!Files.isDirectory(dir)) throw new CliException("chdir " + bundle + ": no such file or directory");
         long uid = 0, gid = 0;

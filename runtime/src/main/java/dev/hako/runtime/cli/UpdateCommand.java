@@ -3,9 +3,6 @@ package dev.hako.runtime.cli;
 import dev.hako.oci.Json;
 import dev.hako.oci.OciException;
 import dev.hako.oci.runtime.Resources;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,67 +10,66 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-@Command(name = "update", headerHeading = "NAME:%n", header = "   hako-runtime update - update container resource constraints",
-        synopsisHeading = "%nUSAGE:%n   ", customSynopsis = "hako-runtime update [command options] <container-id>",
-        descriptionHeading = "%nDESCRIPTION:%n",
-        description = {"   With -r FILE (or - for stdin) the resources are read as linux.resources JSON of the",
-                "runtime-spec (memory, cpu, pids, blockIO, ...) and all other options are ignored."},
-        optionListHeading = "%nOPTIONS:%n")
-public final class UpdateCommand extends BaseCommand {
-    @Option(names = {"--resources", "-r"}, paramLabel = "value",
-            description = "path to the file containing the resources to update or '-' to read from the standard input")
-    String resources;
+public final class UpdateCommand implements CommandSpec.Command {
+    static final CommandSpec SPEC = new CommandSpec("update", "update container resource constraints",
+            "[command options] <container-id>",
+            """
+            With -r FILE (or - for stdin) the resources are read as the linux.resources JSON of
+            the runtime-spec (memory, cpu, pids, blockIO, ...) and all other options are ignored.""",
+            List.of(Flag.string("resources", "r", "path to the file containing the resources to update or '-' to read from the standard input"),
+                    Flag.string("blkio-weight", null, "Specifies per cgroup weight, range is from 10 to 1000 (default: 0)"),
+                    Flag.string("cpu-period", null, "CPU CFS period to be used for hardcapping (in usecs). 0 to use system default"),
+                    Flag.string("cpu-quota", null, "CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period"),
+                    Flag.string("cpu-share", "cpu-shares", "CPU shares (relative weight vs. other containers)"),
+                    Flag.string("cpu-rt-period", null, "CPU realtime period to be used for hardcapping (in usecs). 0 to use system default"),
+                    Flag.string("cpu-rt-runtime", null, "CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period"),
+                    Flag.string("cpuset-cpus", null, "CPU(s) to use"),
+                    Flag.string("cpuset-mems", null, "Memory node(s) to use"),
+                    Flag.string("memory", null, "Memory limit (in bytes)"),
+                    Flag.string("memory-reservation", null, "Memory reservation or soft_limit (in bytes)"),
+                    Flag.string("memory-swap", null, "Total memory usage (memory + swap); set '-1' to enable unlimited swap"),
+                    Flag.string("kernel-memory", null, "(deprecated) Kernel memory limit (in bytes)"),
+                    Flag.string("kernel-memory-tcp", null, "(deprecated) Kernel memory limit (in bytes) for tcp buffer"),
+                    Flag.string("pids-limit", null, "Maximum number of pids allowed in the container (default: 0)"),
+                    Flag.string("l3-cache-schema", null, "The string of Intel RDT/CAT L3 cache schema (not supported)"),
+                    Flag.string("mem-bw-schema", null, "The string of Intel RDT/MBA memory bandwidth schema (not supported)")),
+            true, UpdateCommand::new);
 
-    @Option(names = "--blkio-weight", paramLabel = "value", description = "Specifies per cgroup weight, range is from 10 to 1000 (default: 0)")
-    Integer blkioWeight;
+    final Globals g;
+    final List<String> args;
+    final String resources;
+    final Integer blkioWeight;
+    final String cpuPeriod, cpuQuota, cpuShare, cpuRtPeriod, cpuRtRuntime, cpusetCpus, cpusetMems;
+    final String memory, memoryReservation, memorySwap, kernelMemory, kernelMemoryTcp;
+    final Long pidsLimit;
+    final String l3CacheSchema, memBwSchema;
 
-    @Option(names = "--cpu-period", paramLabel = "value", description = "CPU CFS period to be used for hardcapping (in usecs). 0 to use system default")
-    String cpuPeriod;
-
-    @Option(names = "--cpu-quota", paramLabel = "value", description = "CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period")
-    String cpuQuota;
-
-    @Option(names = {"--cpu-share", "--cpu-shares"}, paramLabel = "value", description = "CPU shares (relative weight vs. other containers)")
-    String cpuShare;
-
-    @Option(names = "--cpu-rt-period", paramLabel = "value", description = "CPU realtime period to be used for hardcapping (in usecs). 0 to use system default")
-    String cpuRtPeriod;
-
-    @Option(names = "--cpu-rt-runtime", paramLabel = "value", description = "CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period")
-    String cpuRtRuntime;
-
-    @Option(names = "--cpuset-cpus", paramLabel = "value", description = "CPU(s) to use")
-    String cpusetCpus;
-
-    @Option(names = "--cpuset-mems", paramLabel = "value", description = "Memory node(s) to use")
-    String cpusetMems;
-
-    @Option(names = "--memory", paramLabel = "value", description = "Memory limit (in bytes)")
-    String memory;
-
-    @Option(names = "--memory-reservation", paramLabel = "value", description = "Memory reservation or soft_limit (in bytes)")
-    String memoryReservation;
-
-    @Option(names = "--memory-swap", paramLabel = "value", description = "Total memory usage (memory + swap); set '-1' to enable unlimited swap")
-    String memorySwap;
-
-    @Option(names = "--kernel-memory", paramLabel = "value", hidden = true)
-    String kernelMemory;
-
-    @Option(names = "--kernel-memory-tcp", paramLabel = "value", hidden = true)
-    String kernelMemoryTcp;
-
-    @Option(names = "--pids-limit", paramLabel = "value", description = "Maximum number of pids allowed in the container (default: 0)")
-    Long pidsLimit;
-
-    @Option(names = "--l3-cache-schema", paramLabel = "value", description = "The string of Intel RDT/CAT L3 cache schema (not supported)")
-    String l3CacheSchema;
-
-    @Option(names = "--mem-bw-schema", paramLabel = "value", description = "The string of Intel RDT/MBA memory bandwidth schema (not supported)")
-    String memBwSchema;
-
-    @Parameters(hidden = true, paramLabel = "<container-id>", arity = "0..*")
-    List<String> args;
+    UpdateCommand(Globals g, ParsedArgs a) throws ParsedArgs.BadFlag {
+        this.g = g;
+        this.args = a.args();
+        this.resources = a.string("resources");
+        this.blkioWeight = a.isSet("blkio-weight") ? a.integer("blkio-weight", 0) : null;
+        this.cpuPeriod = a.string("cpu-period");
+        this.cpuQuota = a.string("cpu-quota");
+        this.cpuShare = a.string("cpu-share");
+        this.cpuRtPeriod = a.string("cpu-rt-period");
+        this.cpuRtRuntime = a.string("cpu-rt-runtime");
+        this.cpusetCpus = a.string("cpuset-cpus");
+        this.cpusetMems = a.string("cpuset-mems");
+        this.memory = a.string("memory");
+        this.memoryReservation = a.string("memory-reservation");
+        this.memorySwap = a.string("memory-swap");
+        this.kernelMemory = a.string("kernel-memory");
+        this.kernelMemoryTcp = a.string("kernel-memory-tcp");
+        String pl = a.string("pids-limit");
+        try {
+            this.pidsLimit = pl == null ? null : Long.parseLong(pl);
+        } catch (NumberFormatException e) {
+            throw new ParsedArgs.BadFlag("invalid value \"" + pl + "\" for flag -pids-limit: parse error");
+        }
+        this.l3CacheSchema = a.string("l3-cache-schema");
+        this.memBwSchema = a.string("mem-bw-schema");
+    }
 
     /** The resources to change: only the fields given are non-null. */
     Resources patch(InputStream stdin) {
@@ -138,8 +134,8 @@ public final class UpdateCommand extends BaseCommand {
     }
 
     @Override
-    int execute() {
-        checkArgs(args, 1, UsageException.Kind.EXACT);
-        return new Actions(parent).update(args.getFirst(), patch(System.in));
+    public int execute() {
+        UsageException.check("update", args, 1, UsageException.Kind.EXACT);
+        return new Actions(g).update(args.getFirst(), patch(g.in()));
     }
 }

@@ -9,19 +9,21 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
- * Docker's default seccomp profile (resource docker-default.json), resolved the way the Docker engine
- * resolves it for one container:
+ * Seccomp profiles in Docker's format (also Podman's /usr/share/containers/seccomp.json and what
+ * {@code --security-opt seccomp=FILE} takes), resolved to linux.seccomp for one container the way the
+ * Docker engine does it:
  * <ul>
- *   <li>architectures: the host's entry of {@code archMap} plus its sub-architectures (x86_64 → x86, x32);
+ *   <li>architectures: {@code architectures} as given, or the host's {@code archMap} entry plus its
+ *       sub-architectures (x86_64 → x86, x32);
  *   <li>a rule with {@code includes.caps} is kept only if every listed capability is in {@code caps}
- *       (Docker checks the bounding set); with {@code excludes.caps}, dropped if any is;
+ *       (Docker passes the bounding set); with {@code excludes.caps}, dropped if any is;
  *   <li>{@code includes.arches}/{@code excludes.arches} compare with the host's Go arch name (amd64, arm64 ...);
- *   <li>{@code includes.minKernel} ("4.8") compares with the running kernel's release.
+ *   <li>{@code includes.minKernel}/{@code excludes.minKernel} ("4.8") compare with the running kernel.
  * </ul>
+ * {@link #load} gives Docker's default profile (resource docker-default.json).
  */
 public final class DefaultProfile {
     private DefaultProfile() {}
@@ -30,40 +32,80 @@ public final class DefaultProfile {
 
     record Filter(List<String> caps, List<String> arches, String minKernel) {}
 
-    record Rule(List<String> names, String action, Integer errnoRet, List<Linux.SeccompArg> args,
-                Filter includes, Filter excludes, String comment) {}
+    record ArchMap(String architecture, List<String> subArchitectures) {}
 
-    record Profile(String defaultAction, Integer defaultErrnoRet, Map<String, List<String>> archMap, List<Rule> syscalls) {}
+    /** {@code name} is the old single-syscall form of {@code names}. */
+    record Rule(String name, List<String> names, String action, Integer errnoRet, List<Linux.SeccompArg> args,
+                Filter includes, Filter excludes) {}
 
-    /** The profile for a container whose bounding set is {@code caps} (names like CAP_SYS_ADMIN), on this host. */
+    record Profile(String defaultAction, Integer defaultErrnoRet, List<String> architectures, List<ArchMap> archMap,
+                   List<String> flags, String listenerPath, String listenerMetadata, List<Rule> syscalls) {}
+
+    /** Docker's default profile for a container whose bounding set is {@code caps} (CAP_SYS_ADMIN ...), on this host. */
     public static Linux.Seccomp load(Collection<String> caps) {
         return load(caps, Arch.nativeArch(), System.getProperty("os.version"));
     }
 
     /** As {@link #load(Collection)} for a host of architecture {@code host} running kernel {@code kernelRelease}. */
     public static Linux.Seccomp load(Collection<String> caps, Arch host, String kernelRelease) {
-        Profile p = read();
+        return resolve(Holder.PROFILE, caps, host, kernelRelease);
+    }
+
+    /** A profile file in Docker's format, resolved for {@code caps} on this host. */
+    public static Linux.Seccomp resolve(byte[] profileJson, Collection<String> caps) {
+        return resolve(profileJson, caps, Arch.nativeArch(), System.getProperty("os.version"));
+    }
+
+    public static Linux.Seccomp resolve(byte[] profileJson, Collection<String> caps, Arch host, String kernelRelease) {
+        return resolve(Json.parse(profileJson, Profile.class), caps, host, kernelRelease);
+    }
+
+    private static Linux.Seccomp resolve(Profile p, Collection<String> caps, Arch host, String kernelRelease) {
         Set<String> capSet = Set.copyOf(caps);
         List<String> arches = new ArrayList<>();
-        arches.add(host.scmpName());
-        arches.addAll(p.archMap().getOrDefault(host.scmpName(), List.of()));
+        boolean listed = p.architectures() != null && !p.architectures().isEmpty();
+        if (listed && p.archMap() != null && !p.archMap().isEmpty()) {
+            throw new SeccompException("seccomp profile", "has both architectures and archMap");
+        }
+        if (listed) arches.addAll(p.architectures());
+        else if (p.archMap() != null) {
+            for (ArchMap m : p.archMap()) {
+                if (!host.scmpName().equals(m.architecture())) continue;
+                arches.add(m.architecture());
+                if (m.subArchitectures() != null) arches.addAll(m.subArchitectures());
+            }
+        }
         List<Linux.Syscall> out = new ArrayList<>();
-        for (Rule r : p.syscalls()) {
-            if (r.includes() != null) {
-                Filter f = r.includes();
-                if (f.caps() != null && !capSet.containsAll(f.caps())) continue;
-                if (f.arches() != null && !f.arches().isEmpty() && !f.arches().contains(host.goArch())) continue;
-                if (f.minKernel() != null && compareKernel(kernelRelease, f.minKernel()) < 0) continue;
+        List<Rule> rules = p.syscalls() == null ? List.of() : p.syscalls();
+        for (int i = 0; i < rules.size(); i++) {
+            Rule r = rules.get(i);
+            List<String> names = new ArrayList<>(r.names() == null ? List.of() : r.names());
+            if (r.name() != null && !r.name().isEmpty()) {
+                if (!names.isEmpty()) throw new SeccompException("seccomp profile.syscalls[" + i + "]", "has both name and names");
+                names.add(r.name());
             }
             if (r.excludes() != null) {
                 Filter f = r.excludes();
-                if (f.caps() != null && f.caps().stream().anyMatch(capSet::contains)) continue;
                 if (f.arches() != null && f.arches().contains(host.goArch())) continue;
-                if (f.minKernel() != null && compareKernel(kernelRelease, f.minKernel()) >= 0) continue;
+                if (f.caps() != null && f.caps().stream().anyMatch(capSet::contains)) continue;
+                if (f.minKernel() != null && !f.minKernel().isEmpty() && compareKernel(kernelRelease, f.minKernel()) >= 0) continue;
             }
-            out.add(new Linux.Syscall(List.copyOf(r.names()), r.action(), r.errnoRet(), r.args()));
+            if (r.includes() != null) {
+                Filter f = r.includes();
+                if (f.arches() != null && !f.arches().isEmpty() && !f.arches().contains(host.goArch())) continue;
+                if (f.caps() != null && !capSet.containsAll(f.caps())) continue;
+                if (f.minKernel() != null && !f.minKernel().isEmpty() && compareKernel(kernelRelease, f.minKernel()) < 0) continue;
+            }
+            out.add(new Linux.Syscall(List.copyOf(names), r.action(), r.errnoRet(),
+                    r.args() == null ? null : List.copyOf(r.args())));
         }
-        return new Linux.Seccomp(p.defaultAction(), p.defaultErrnoRet(), List.copyOf(arches), null, null, null, List.copyOf(out));
+        return new Linux.Seccomp(p.defaultAction(), p.defaultErrnoRet(), List.copyOf(arches),
+                p.flags() == null ? null : List.copyOf(p.flags()), p.listenerPath(), p.listenerMetadata(), List.copyOf(out));
+    }
+
+    // Parsed once (it is a resource), immutable afterwards.
+    private static final class Holder {
+        static final Profile PROFILE = read();
     }
 
     private static Profile read() {
@@ -75,7 +117,7 @@ public final class DefaultProfile {
         }
     }
 
-    /** Compares "6.18.0-foo" with "4.8" by numeric major.minor[.patch]; unparsable parts count as 0. */
+    /** Compares "6.18.0-foo" with "4.8" by numeric major.minor[.patch]; missing parts count as 0. */
     static int compareKernel(String release, String min) {
         int[] a = version(release), b = version(min);
         for (int i = 0; i < 3; i++) {

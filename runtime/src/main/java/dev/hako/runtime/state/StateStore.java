@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -99,10 +100,21 @@ public final class StateStore {
             Files.createDirectories(f.getParent());
             FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             try {
-                return new Lock(ch, ch.lock());
+                while (true) {
+                    try {
+                        return new Lock(ch, ch.lock());
+                    } catch (OverlappingFileLockException e) {
+                        // another thread of this JVM holds it (file locks are per process): wait our turn
+                        Thread.sleep(2);
+                    }
+                }
             } catch (IOException | RuntimeException e) {
                 ch.close();
                 throw e;
+            } catch (InterruptedException e) {
+                ch.close();
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the lock of " + id, e);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("lock " + f + ": " + e.getMessage(), e);

@@ -117,6 +117,15 @@ class HostCgroupManagerTest {
     }
 
     @Test
+    void realtimeCpuBudget() throws Exception {
+        assumeTrue(Files.exists(Path.of("/sys/fs/cgroup/cpu/cpu.rt_runtime_us")), "no RT group scheduling");
+        m.create(); // a direct child of the root, which has RT budget to hand out
+        m.apply(resources(null, new Resources.Cpu(null, null, null, null, 10_000L, 1_000_000L, null, null, null), null));
+        assertThat(read(dir("cpu").resolve("cpu.rt_period_us"))).isEqualTo("1000000");
+        assertThat(read(dir("cpu").resolve("cpu.rt_runtime_us"))).isEqualTo("10000");
+    }
+
+    @Test
     void kernelErrorsNameTheFileAndErrno() {
         m.create();
         // The kernel refuses a CFS quota below 1ms.

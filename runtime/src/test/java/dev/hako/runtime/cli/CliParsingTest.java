@@ -6,7 +6,6 @@ import dev.hako.oci.runtime.Resources;
 import dev.hako.oci.runtime.Spec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -30,14 +29,14 @@ class CliParsingTest {
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    /** Parses args with the root and one subcommand, returning the subcommand object. */
+    /** Parses a command line, returning the command object (not run). */
     @SuppressWarnings("unchecked")
-    static <T> T parse(T sub, String... args) {
-        var cl = new CommandLine(new RuntimeCommand());
-        cl.addSubcommand(new CommandLine(sub));
-        cl.getSubcommands().values().forEach(c -> c.setStopAtPositional(true));
-        cl.parseArgs(Main.normalize(args, cl));
-        return sub;
+    static <T> T parse(Class<T> type, String... args) {
+        try {
+            return type.cast(Main.parse(args));
+        } catch (ParsedArgs.BadFlag e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     @Test
@@ -114,65 +113,84 @@ class CliParsingTest {
     }
 
     @Test
-    void globalIndexSkipsOptionValues() {
-        assertThat(Main.commandIndex(new String[]{"--root", "/x", "--log", "l", "--debug", "create", "id"})).isEqualTo(5);
-        assertThat(Main.commandIndex(new String[]{"--root=/x", "state", "id"})).isEqualTo(1);
-        assertThat(Main.commandIndex(new String[]{"-root", "/x", "state"})).isEqualTo(2);
-        assertThat(Main.commandIndex(new String[]{"--debug"})).isEqualTo(-1);
+    void globalOptionsEndAtTheCommandName() {
+        var c = parse(StateCommand.class, "--root", "/x", "--log", "l", "--debug", "state", "id");
+        assertThat(c.g.root).isEqualTo("/x");
+        assertThat(c.g.log).isEqualTo("l");
+        assertThat(c.g.debug).isTrue();
+        assertThat(c.args).containsExactly("id");
+        assertThat(parse(StateCommand.class, "--root=/y", "state", "id").g.root).isEqualTo("/y");
+        // runc's global flags go before the command; after it they are the command's (and unknown there)
+        assertThat(run("state", "--root", "/x", "id").code).isEqualTo(1);
+    }
+
+    @Test
+    void goFlagSyntax() throws Exception {
+        assertThat(parse(DeleteCommand.class, "delete", "--force=false", "cid").force).isFalse();
+        assertThat(parse(DeleteCommand.class, "delete", "-force", "cid").force).isTrue();
+        // flags after the id, as runc reorders them for most commands
+        assertThat(parse(DeleteCommand.class, "delete", "cid", "--force").force).isTrue();
+        assertThat(parse(DeleteCommand.class, "delete", "--", "-cid").args).containsExactly("-cid");
+        assertThatThrownBy(() -> parse(DeleteCommand.class, "delete", "--force=maybe", "cid")).hasMessageContaining("invalid boolean");
+        assertThatThrownBy(() -> parse(CreateCommand.class, "create", "--bundle")).hasMessage("flag needs an argument: -bundle");
+        assertThatThrownBy(() -> parse(CreateCommand.class, "create", "--preserve-fds", "x", "id")).hasMessageContaining("-preserve-fds");
+        var r = run("create", "--bogus", "id");
+        assertThat(r.code).isEqualTo(1);
+        assertThat(r.out).startsWith("Incorrect Usage: flag provided but not defined: -bogus").contains("OPTIONS:");
     }
 
     @Test
     void podmansCreateInvocation() {
-        var c = parse(new CreateCommand(), "--root", "/run/x", "--log", "/l", "--log-format", "json",
+        var c = parse(CreateCommand.class, "--root", "/run/x", "--log", "/l", "--log-format", "json",
                 "create", "--bundle", "/b", "--pid-file", "/p", "--console-socket", "/s", "cid");
         var o = c.options();
         assertThat(o).isEqualTo(new CreateOptions("cid", "/b", "/s", "/p", false, false, 0, false, false));
-        assertThat(c.parent.root().toString()).isEqualTo("/run/x");
-        assertThat(c.parent.log).isEqualTo("/l");
-        assertThat(c.parent.logFormat).isEqualTo("json");
+        assertThat(c.g.root().toString()).isEqualTo("/run/x");
+        assertThat(c.g.log).isEqualTo("/l");
+        assertThat(c.g.logFormat).isEqualTo("json");
     }
 
     @Test
     void goStyleSingleDashLongOptions() {
-        var c = parse(new CreateCommand(), "-root", "/r", "create", "-bundle", "/b", "-pid-file=/p", "--preserve-fds", "2", "-no-pivot", "cid");
+        var c = parse(CreateCommand.class, "-root", "/r", "create", "-bundle", "/b", "-pid-file=/p", "--preserve-fds", "2", "-no-pivot", "cid");
         assertThat(c.options()).isEqualTo(new CreateOptions("cid", "/b", null, "/p", true, false, 2, false, false));
-        assertThat(c.parent.root).isEqualTo("/r");
+        assertThat(c.g.root).isEqualTo("/r");
     }
 
     @Test
     void defaultsMatchRunc() {
-        var c = parse(new RunCommand(), "run", "cid");
+        var c = parse(RunCommand.class, "run", "cid");
         assertThat(c.options()).isEqualTo(new CreateOptions("cid", null, null, null, false, false, 0, false, false));
         assertThat(c.options().bundlePath()).isEqualTo(Path.of("").toAbsolutePath());
-        assertThat(c.parent.root).isEqualTo(RuntimeCommand.DEFAULT_ROOT);
-        assertThat(c.parent.logFormat).isEqualTo("text");
-        var d = parse(new RunCommand(), "run", "-d", "--keep", "-b", "/b", "cid");
+        assertThat(c.g.root).isEqualTo(Globals.DEFAULT_ROOT);
+        assertThat(c.g.logFormat).isEqualTo("text");
+        var d = parse(RunCommand.class, "run", "-d", "--keep", "-b", "/b", "cid");
         assertThat(d.options().detach()).isTrue();
         assertThat(d.options().keep()).isTrue();
     }
 
     @Test
     void killSignalAndAll() {
-        var k = parse(new KillCommand(), "kill", "--all", "cid", "KILL");
+        var k = parse(KillCommand.class, "kill", "--all", "cid", "KILL");
         assertThat(k.all).isTrue();
         assertThat(k.signal()).isEqualTo(9);
-        assertThat(parse(new KillCommand(), "kill", "cid").signal()).isEqualTo(15);
+        assertThat(parse(KillCommand.class, "kill", "cid").signal()).isEqualTo(15);
         // after the id, "-9" is an argument (flags end at the first argument, as in runc)
-        assertThat(parse(new KillCommand(), "kill", "cid", "-9").args).containsExactly("cid", "-9");
-        assertThatThrownBy(() -> parse(new KillCommand(), "kill", "cid", "NOPE").signal())
+        assertThat(parse(KillCommand.class, "kill", "cid", "-9").args).containsExactly("cid", "-9");
+        assertThatThrownBy(() -> parse(KillCommand.class, "kill", "cid", "NOPE").signal())
                 .hasMessage("unknown signal \"NOPE\"");
     }
 
     @Test
     void deleteForce() {
-        assertThat(parse(new DeleteCommand(), "delete", "--force", "cid").force).isTrue();
-        assertThat(parse(new DeleteCommand(), "delete", "-f", "cid").force).isTrue();
-        assertThat(parse(new DeleteCommand(), "delete", "cid").force).isFalse();
+        assertThat(parse(DeleteCommand.class, "delete", "--force", "cid").force).isTrue();
+        assertThat(parse(DeleteCommand.class, "delete", "-f", "cid").force).isTrue();
+        assertThat(parse(DeleteCommand.class, "delete", "cid").force).isFalse();
     }
 
     @Test
     void execInlineProcessKeepsTheCommandsOwnFlags() {
-        var e = parse(new ExecCommand(), "exec", "-t", "--cwd", "/tmp", "-e", "A=1", "--env", "B=2", "-u", "1000:100",
+        var e = parse(ExecCommand.class, "exec", "-t", "--cwd", "/tmp", "-e", "A=1", "--env", "B=2", "-u", "1000:100",
                 "-g", "10", "--additional-gids", "11", "--cap", "CAP_SYS_ADMIN", "--no-new-privs", "-d",
                 "--pid-file", "/p", "--preserve-fds", "1", "cid", "ls", "-la", "--env", "x");
         assertThat(e.args).containsExactly("cid", "ls", "-la", "--env", "x");
@@ -200,12 +218,12 @@ class CliParsingTest {
 
     @Test
     void execWithoutTtyIsNotTerminalEvenIfTheContainerIs() {
-        var e = parse(new ExecCommand(), "exec", "cid", "true");
+        var e = parse(ExecCommand.class, "exec", "cid", "true");
         var base = new Process(true, null, null, List.of("sh"), null, null, null, null, null, null, null, null, null, null, null, null);
         Process p = e.process(base);
         assertThat(p.isTerminal()).isFalse();
         assertThat(p.cwd()).isEqualTo("/");
-        assertThatThrownBy(() -> parse(new ExecCommand(), "exec", "-u", "bob", "cid", "true").process(base))
+        assertThatThrownBy(() -> parse(ExecCommand.class, "exec", "-u", "bob", "cid", "true").process(base))
                 .hasMessageContaining("bob");
     }
 
@@ -213,7 +231,7 @@ class CliParsingTest {
     void execProcessJson(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("process.json");
         Files.writeString(f, "{\"args\":[\"echo\",\"hi\"],\"cwd\":\"/\",\"env\":[\"X=1\"],\"user\":{\"uid\":5,\"gid\":6}}");
-        var e = parse(new ExecCommand(), "exec", "-p", f.toString(), "cid");
+        var e = parse(ExecCommand.class, "exec", "-p", f.toString(), "cid");
         Process p = e.process(null);
         assertThat(p.args()).containsExactly("echo", "hi");
         assertThat(p.user().uid()).isEqualTo(5);
@@ -224,7 +242,7 @@ class CliParsingTest {
 
     @Test
     void updateFlagsBecomeAResourcesPatch() {
-        var u = parse(new UpdateCommand(), "update", "--memory", "64m", "--memory-swap", "-1", "--cpu-shares", "512",
+        var u = parse(UpdateCommand.class, "update", "--memory", "64m", "--memory-swap", "-1", "--cpu-shares", "512",
                 "--cpu-quota", "-1", "--cpu-period", "100000", "--cpuset-cpus", "0", "--pids-limit", "42",
                 "--blkio-weight", "300", "cid");
         Resources r = u.patch(new ByteArrayInputStream(new byte[0]));
@@ -239,27 +257,27 @@ class CliParsingTest {
         assertThat(r.pids().limit()).isEqualTo(42);
         assertThat(r.blockIO().weight()).isEqualTo(300);
 
-        Resources only = parse(new UpdateCommand(), "update", "--pids-limit", "7", "cid").patch(InputStreamOf(""));
+        Resources only = parse(UpdateCommand.class, "update", "--pids-limit", "7", "cid").patch(InputStreamOf(""));
         assertThat(only.memory()).isNull();
         assertThat(only.cpu()).isNull();
-        assertThatThrownBy(() -> parse(new UpdateCommand(), "update", "--blkio-weight", "5", "cid").patch(InputStreamOf("")))
+        assertThatThrownBy(() -> parse(UpdateCommand.class, "update", "--blkio-weight", "5", "cid").patch(InputStreamOf("")))
                 .hasMessageContaining("10 to 1000");
-        assertThatThrownBy(() -> parse(new UpdateCommand(), "update", "--memory", "lots", "cid").patch(InputStreamOf("")))
+        assertThatThrownBy(() -> parse(UpdateCommand.class, "update", "--memory", "lots", "cid").patch(InputStreamOf("")))
                 .hasMessageContaining("memory");
     }
 
     @Test
     void updateFromJsonIgnoresTheFlags(@TempDir Path dir) throws Exception {
         String json = "{\"memory\":{\"limit\":1048576},\"cpu\":{\"shares\":100},\"pids\":{\"limit\":9}}";
-        Resources r = parse(new UpdateCommand(), "update", "-r", "-", "--pids-limit", "3", "cid").patch(InputStreamOf(json));
+        Resources r = parse(UpdateCommand.class, "update", "-r", "-", "--pids-limit", "3", "cid").patch(InputStreamOf(json));
         assertThat(r.memory().limit()).isEqualTo(1048576);
         assertThat(r.pids().limit()).isEqualTo(9);
         Path f = dir.resolve("r.json");
         Files.writeString(f, json);
-        assertThat(parse(new UpdateCommand(), "update", "--resources", f.toString(), "cid").patch(InputStreamOf("")).cpu().shares())
+        assertThat(parse(UpdateCommand.class, "update", "--resources", f.toString(), "cid").patch(InputStreamOf("")).cpu().shares())
                 .isEqualTo(100);
         Files.writeString(f, "{not json");
-        assertThatThrownBy(() -> parse(new UpdateCommand(), "update", "-r", f.toString(), "cid").patch(InputStreamOf("")))
+        assertThatThrownBy(() -> parse(UpdateCommand.class, "update", "-r", f.toString(), "cid").patch(InputStreamOf("")))
                 .isInstanceOf(CliException.class);
     }
 
@@ -269,10 +287,10 @@ class CliParsingTest {
 
     @Test
     void listAndPsFormats() {
-        var l = parse(new ListCommand(), "list", "-f", "json", "-q");
+        var l = parse(ListCommand.class, "list", "-f", "json", "-q");
         assertThat(l.format).isEqualTo("json");
         assertThat(l.quiet).isTrue();
-        var p = parse(new PsCommand(), "ps", "--format", "json", "cid", "-o", "pid,args");
+        var p = parse(PsCommand.class, "ps", "--format", "json", "cid", "-o", "pid,args");
         assertThat(p.format).isEqualTo("json");
         assertThat(p.args).containsExactly("cid", "-o", "pid,args");
         assertThat(run("list", "--format", "yaml").err).contains("invalid format option");
@@ -280,7 +298,7 @@ class CliParsingTest {
 
     @Test
     void eventsInterval() {
-        var e = parse(new EventsCommand(), "events", "--interval", "250ms", "--stats", "cid");
+        var e = parse(EventsCommand.class, "events", "--interval", "250ms", "--stats", "cid");
         assertThat(e.stats).isTrue();
         assertThat(e.interval).isEqualTo("250ms");
         assertThat(run("events", "--interval", "5", "cid").code).isEqualTo(1);

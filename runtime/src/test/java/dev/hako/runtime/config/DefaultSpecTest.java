@@ -29,6 +29,18 @@ class DefaultSpecTest {
     }
 
     @Test
+    void writesABusyboxBundle() throws Exception {
+        Path project = Path.of(System.getProperty("hako.projectDir", "/work/main"));
+        var spec = DefaultSpec.writeBusyboxBundle(dir.resolve("b"), project, false, java.util.List.of("echo", "hi"));
+        assertThat(dir.resolve("b/rootfs/bin/busybox")).isExecutable();
+        var read = Json.read(dir.resolve("b/config.json"), dev.hako.oci.runtime.Spec.class);
+        assertThat(read).isEqualTo(spec);
+        assertThat(read.process().args()).containsExactly("echo", "hi");
+        assertThat(read.process().isTerminal()).isFalse();
+        assertThat(SpecValidator.problems(read, dir.resolve("b"))).isEmpty();
+    }
+
+    @Test
     void matchesRuncSpecRootless() throws Exception {
         assertThat(Json.mapper().readTree(Json.write(DefaultSpec.create(true)))).isEqualTo(runcSpec(true));
     }

@@ -65,6 +65,7 @@ class ContainerFeaturesTest {
             "echo uidmap=$(cat /proc/self/uid_map | tr -s ' ' | sed 's/^ //')",
             "echo uid=$(id -u)",
             "echo owner=$(stat -c %u /bin/busybox)",
+            "echo idm=$(stat -c %u /home/rootfs 2>/dev/null)",
             "grep -E ' /(proc|sys|dev|dev/pts|dev/shm|dev/mqueue) ' /proc/mounts | awk '{print \"mount\" $2 \"=\" $3 \" \" $4}'",
             "exit 0");
 
@@ -131,12 +132,16 @@ class ContainerFeaturesTest {
         var linux = new Linux(l.namespaces(), maps, maps, null, null, null, null, null, null, null, l.maskedPaths(),
                 l.readonlyPaths(), null, null, null);
         Process p = Fixture.spec(fx.rootfs, "sh", "-c", PROBE).process();
-        s = new Spec(s.ociVersion(), p, new Root(fx.rootfs.toString(), true), "userns", null, s.mounts(), null, null, linux);
+        var mounts = new ArrayList<>(s.mounts());
+        // an idmapped bind over an existing dir (root of the container may not mkdir in the host-owned rootfs): the host's root-owned dir shows up owned by the container's root
+        mounts.add(new dev.hako.oci.runtime.Mount("/home", "bind", shared.toString(), List.of("rbind", "idmap"), null, null));
+        s = new Spec(s.ociVersion(), p, new Root(fx.rootfs.toString(), true), "userns", null, mounts, null, null, linux);
         var m = probe(s);
         assertThat(m).containsEntry("uidmap", "0 100000 65536").containsEntry("uid", "0").containsEntry("host", "userns");
         assertThat(m).containsEntry("owner", "65534"); // host root's files are unmapped inside
         assertThat(m.get("null")).startsWith("crw-rw-rw-").endsWith("1, 3"); // bound from the host, not mknod
         assertThat(m.get("mount/sys")).startsWith("sysfs ro"); // a bind of the host's /sys
         assertThat(m).containsEntry("timerlist", "0");
+        assertThat(m).containsEntry("idm", "0");
     }
 }

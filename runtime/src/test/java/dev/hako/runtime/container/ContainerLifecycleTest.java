@@ -190,6 +190,51 @@ class ContainerLifecycleTest {
         assertThat(root.resolve("state").resolve(id)).doesNotExist();
     }
 
+    @Test
+    void pauseAndResumeFreezeTheCgroup() throws Exception {
+        String id = id();
+        rt.run(id, fx.bundle(id, "sleep", "1000"), CreateOptions.defaults().withStdio(Stdio.nulls()), true, false);
+        int pid = rt.state(id).pid();
+        assertThatThrownBy(() -> rt.resume(id)).hasMessage("container not paused");
+        rt.pause(id);
+        assertThat(rt.state(id).status()).isEqualTo(Status.PAUSED);
+        assertThat(Files.readString(Path.of("/proc/" + pid + "/stat"))).contains(") D ").as("frozen tasks sleep in D");
+        assertThatThrownBy(() -> rt.delete(id, false)).hasMessage("cannot delete container " + id + " that is not stopped: paused");
+        assertThatThrownBy(() -> rt.exec(id, new dev.hako.oci.runtime.Process(false, null, null, List.of("true"), null,
+                null, "/", null, null, null, null, null, null, null, null, null), ExecOptions.defaults()))
+                .hasMessage("cannot exec in a paused state");
+        rt.resume(id);
+        assertThat(rt.state(id).status()).isEqualTo(Status.RUNNING);
+        rt.pause(id);
+        rt.delete(id, true); // a paused container can be force-deleted
+        assertThat(root.resolve("state").resolve(id)).doesNotExist();
+        assertThat(cgroupDir(id)).doesNotExist();
+    }
+
+    @Test
+    void concurrentStartsOfOneContainer() throws Exception {
+        String id = id();
+        rt.create(id, fx.bundle(id, "sleep", "1000"), CreateOptions.defaults().withStdio(Stdio.nulls()));
+        List<String> results = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            // separate Runtime objects: like separate CLI invocations, they only share the lock files
+            Runtime other = new Runtime(root.resolve("state"), w -> { });
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    other.start(id);
+                    results.add("ok");
+                } catch (ContainerException e) {
+                    results.add(e.getMessage());
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        assertThat(results).containsOnlyOnce("ok");
+        assertThat(results).filteredOn(r -> !r.equals("ok")).containsOnly("cannot start an already running container");
+        assertThat(rt.state(id).status()).isEqualTo(Status.RUNNING);
+    }
+
     static List<Long> childrenOfJvm() {
         return ProcessHandle.current().children().map(ProcessHandle::pid).sorted().toList();
     }

@@ -103,6 +103,38 @@ class DefaultProfileTest {
         return BpfInterpreter.run(c.instructions(), new BpfInterpreter.Data(nr, arch, args));
     }
 
+    static final java.nio.file.Path PODMAN_PROFILE = java.nio.file.Path.of("/usr/share/containers/seccomp.json");
+
+    /** Podman's profile (same format, defaultErrnoRet ENOSYS, ERRNO rules with errnoRet) from the installed podman. */
+    @Test
+    void podmansProfileResolvesAndCompiles() throws Exception {
+        assertThat(PODMAN_PROFILE).as("podman is a test dependency").exists();
+        byte[] json = java.nio.file.Files.readAllBytes(PODMAN_PROFILE);
+        Linux.Seccomp p = DefaultProfile.resolve(json, DOCKER_CAPS, Arch.X86_64, "6.18.0");
+        assertThat(p.defaultErrnoRet()).isEqualTo(38);
+        assertThat(p.architectures()).containsExactly("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32");
+        SeccompCompiler.Compiled c = SeccompCompiler.compile(p, Arch.X86_64);
+        BpfInterpreter.verify(c.instructions());
+        System.out.println("podman default profile (x86_64+x86+x32, docker's default caps): " + c.instructions().size() + " instructions");
+        SyscallTable x64 = SyscallTable.of(Arch.X86_64).orElseThrow();
+        int socket = x64.number("socket").orElseThrow();
+        assertThat(run(c, AUDIT_X86_64, socket, 16, 3, 9)).isEqualTo(0x50000 | 22); // NETLINK_AUDIT without CAP_AUDIT_WRITE
+        assertThat(run(c, AUDIT_X86_64, socket, 16, 3, 0)).isEqualTo(0x7fff0000);
+        assertThat(run(c, AUDIT_X86_64, socket, 2, 1, 9)).isEqualTo(0x7fff0000);
+        assertThat(run(c, AUDIT_X86_64, x64.number("chroot").orElseThrow())).isEqualTo(0x7fff0000);
+        assertThat(run(c, AUDIT_X86_64, x64.number("kexec_load").orElseThrow())).isEqualTo(EPERM);
+        assertThat(run(c, AUDIT_X86_64, 1000)).isEqualTo(ENOSYS);                  // the default here
+        Linux.Seccomp noChroot = DefaultProfile.resolve(json, List.of("CAP_CHOWN"), Arch.X86_64, "6.18.0");
+        var c2 = SeccompCompiler.compile(noChroot, Arch.X86_64);
+        assertThat(run(c2, AUDIT_X86_64, x64.number("chroot").orElseThrow())).isEqualTo(EPERM);
+        // The legacy single "name" form and an explicit architectures list.
+        String legacy = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+                + "\"syscalls\":[{\"name\":\"mkdir\",\"action\":\"SCMP_ACT_ERRNO\"}]}";
+        Linux.Seccomp l = DefaultProfile.resolve(legacy.getBytes(), List.of(), Arch.X86_64, "6.1");
+        assertThat(l.architectures()).containsExactly("SCMP_ARCH_X86_64");
+        assertThat(l.syscalls()).singleElement().satisfies(s -> assertThat(s.names()).containsExactly("mkdir"));
+    }
+
     @Test
     void kernelVersionCompare() {
         assertThat(DefaultProfile.compareKernel("6.18.0-1-amd64", "4.8")).isPositive();

@@ -155,6 +155,16 @@ class LibseccompComparisonTest {
     }
 
     @Test
+    void podmansProfileMatchesLibseccomp() throws Exception {
+        byte[] json = Files.readAllBytes(DefaultProfileTest.PODMAN_PROFILE);
+        Linux.Seccomp podman = DefaultProfile.resolve(json, DefaultProfileTest.DOCKER_CAPS, Arch.X86_64, "6.18.0");
+        System.out.println("podman default profile, x86_64+x86+x32: libseccomp " + libseccomp(podman).size()
+                + " instructions, hako " + SeccompCompiler.compile(podman, Arch.X86_64).instructions().size());
+        compare(podman, new Random(3), 100_000);
+        compare(DefaultProfile.resolve(json, Set.of("CAP_SYS_ADMIN", "CAP_AUDIT_WRITE"), Arch.X86_64, "6.18.0"), new Random(4), 50_000);
+    }
+
+    @Test
     void randomProfilesMatchLibseccomp() throws Exception {
         Random rnd = new Random(7);
         String[] actions = {"SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_TRAP", "SCMP_ACT_LOG", "SCMP_ACT_TRACE"};

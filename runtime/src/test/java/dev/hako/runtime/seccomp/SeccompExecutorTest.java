@@ -108,6 +108,14 @@ class SeccompExecutorTest {
     }
 
     @Test
+    void withoutTheProfileTheSameContainerMayUnshare() {
+        // The control for the test above: the refusal comes from the filter, not from the setup.
+        var allowAll = new Linux.Seccomp("SCMP_ACT_ALLOW", null, null, null, null, null, List.of());
+        Result r = run(SeccompCompiler.compile(allowAll, w -> { }), "unshare -U true 2>&1; echo unshare=$?");
+        assertThat(r.out()).contains("unshare=0");
+    }
+
+    @Test
     void errnoRetReachesTheContainerProcess() {
         var cfg = new Linux.Seccomp("SCMP_ACT_ALLOW", null, null, null, null, null,
                 List.of(new Linux.Syscall(List.of("mkdir", "mkdirat"), "SCMP_ACT_ERRNO", 28 /* ENOSPC */, List.of())));

@@ -1,4 +1,4 @@
-package dev.hako.image.snapshot;
+package dev.hako.image.layer;
 
 import dev.hako.kernel.fs.RootedDir;
 import dev.hako.kernel.fs.Stat;
@@ -14,13 +14,13 @@ import java.util.TreeSet;
  * The merged, read-only view of layer trees in overlay form (whiteouts are char devices 0:0, opaque dirs carry
  * the opaque xattr), computed by looking at the layers rather than mounting them.
  */
-final class LowerView implements AutoCloseable {
+public final class LowerView implements AutoCloseable {
     private final List<RootedDir> topFirst = new ArrayList<>();
     private final String opaqueXattr;
 
-    record Found(RootedDir layer, Stat stat) {}
+    public record Found(RootedDir layer, Stat stat) {}
 
-    LowerView(List<Path> bottomFirst, String opaqueXattr) {
+    public LowerView(List<Path> bottomFirst, String opaqueXattr) {
         this.opaqueXattr = opaqueXattr;
         try {
             for (int i = bottomFirst.size() - 1; i >= 0; i--) topFirst.add(RootedDir.open(bottomFirst.get(i)));
@@ -30,9 +30,9 @@ final class LowerView implements AutoCloseable {
         }
     }
 
-    static String join(String parent, String name) { return parent.isEmpty() ? name : parent + "/" + name; }
+    public static String join(String parent, String name) { return parent.isEmpty() ? name : parent + "/" + name; }
 
-    boolean opaque(RootedDir layer, String rel) {
+    public boolean opaque(RootedDir layer, String rel) {
         byte[] v = layer.getXattr(rel, opaqueXattr);
         return v != null && v.length == 1 && v[0] == 'y';
     }
@@ -52,7 +52,7 @@ final class LowerView implements AutoCloseable {
     }
 
     /** The topmost layer entry visible at rel, or null if no layer has it or a whiteout hides it. */
-    Found lookup(String rel) {
+    public Found lookup(String rel) {
         if (rel.isEmpty()) return topFirst.isEmpty() ? null : new Found(topFirst.getFirst(), topFirst.getFirst().fstatRoot());
         for (RootedDir layer : topFirst) {
             Stat st = layer.lstat(rel);
@@ -63,7 +63,7 @@ final class LowerView implements AutoCloseable {
     }
 
     /** Names visible in directory rel of the merged view. */
-    Set<String> list(String rel) {
+    public Set<String> list(String rel) {
         Set<String> seen = new LinkedHashSet<>();
         Set<String> visible = new TreeSet<>();
         for (RootedDir layer : topFirst) {

@@ -1,0 +1,88 @@
+package dev.hako.image.layer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * Reads its source on a separate thread into a few chunks ahead of the consumer, so decompression and hashing
+ * (in the source) overlap with writing files (in the consumer). Errors of the source surface in the consumer's
+ * next read; closing stops the reader.
+ */
+final class ReadAhead extends InputStream {
+    private static final int CHUNK = 1 << 20;
+    private static final byte[] EOF = new byte[0];
+
+    private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4);
+    private final Thread reader;
+    private byte[] current = new byte[0];
+    private int pos;
+    private boolean done;
+
+    ReadAhead(InputStream source) {
+        reader = Thread.ofPlatform().daemon().name("hako-layer-read-ahead").start(() -> {
+            try {
+                while (true) {
+                    byte[] buf = new byte[CHUNK];
+                    int n = 0;
+                    while (n < CHUNK) {
+                        int r = source.read(buf, n, CHUNK - n);
+                        if (r < 0) break;
+                        n += r;
+                    }
+                    if (n > 0) queue.put(n == CHUNK ? buf : Arrays.copyOf(buf, n));
+                    if (n < CHUNK) { queue.put(EOF); return; }
+                }
+            } catch (InterruptedException e) {
+                // closed by the consumer
+            } catch (Throwable t) {
+                try { queue.put(t); } catch (InterruptedException ignored) { }
+            }
+        });
+    }
+
+    private boolean fill() throws IOException {
+        if (done) return false;
+        Object o;
+        try {
+            o = queue.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while reading a layer");
+        }
+        if (o == EOF) { done = true; return false; }
+        if (o instanceof RuntimeException r) { done = true; throw r; }
+        if (o instanceof IOException e) { done = true; throw new IOException(e.getMessage(), e); }
+        if (o instanceof Error e) { done = true; throw e; }
+        if (o instanceof Throwable t) { done = true; throw new IOException(t); }
+        current = (byte[]) o;
+        pos = 0;
+        return true;
+    }
+
+    @Override
+    public int read() throws IOException {
+        if (pos >= current.length && !fill()) return -1;
+        return current[pos++] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) return 0;
+        while (pos >= current.length) if (!fill()) return -1;
+        int n = Math.min(len, current.length - pos);
+        System.arraycopy(current, pos, b, off, n);
+        pos += n;
+        return n;
+    }
+
+    /** Stops the reader; it may still be inside a blocking read of the source until the owner closes that. */
+    @Override
+    public void close() {
+        done = true;
+        reader.interrupt();
+    }
+}

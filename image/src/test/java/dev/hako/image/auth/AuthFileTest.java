@@ -1,0 +1,90 @@
+package dev.hako.image.auth;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AuthFileTest {
+    @TempDir Path tmp;
+
+    static String b64(String s) { return Base64.getEncoder().encodeToString(s.getBytes()); }
+
+    @Test
+    void looksUpMostSpecificKeyFirstAcrossFiles() throws Exception {
+        Path podman = tmp.resolve("run/containers/auth.json");
+        Files.createDirectories(podman.getParent());
+        Files.writeString(podman, """
+                {"auths":{
+                  "quay.io":{"auth":"%s"},
+                  "quay.io/team":{"auth":"%s"},
+                  "quay.io/team/app":{"auth":"%s"}
+                }}""".formatted(b64("u1:p1"), b64("u2:p2"), b64("u3:p:3")));
+        Path docker = tmp.resolve("home/.docker/config.json");
+        Files.createDirectories(docker.getParent());
+        Files.writeString(docker, """
+                {"auths":{"https://index.docker.io/v1/":{"auth":"%s"},"ghcr.io":{"username":"gu","password":"gp"}},
+                 "credsStore":"desktop"}""".formatted(b64("hub:pw")));
+        AuthFile f = AuthFile.defaults(Map.of("HOME", tmp.resolve("home").toString(), "XDG_RUNTIME_DIR", tmp.resolve("run").toString()));
+        assertThat(f.writeTo()).isEqualTo(podman);
+        assertThat(f.readOrder()).contains(docker);
+        assertThat(f.lookup("quay.io", "team/app/sub")).contains(new Credentials("u3", "p:3", null));
+        assertThat(f.lookup("quay.io", "team/other")).contains(new Credentials("u2", "p2", null));
+        assertThat(f.lookup("quay.io", "x")).contains(new Credentials("u1", "p1", null));
+        assertThat(f.lookup("docker.io", "library/busybox")).contains(new Credentials("hub", "pw", null));
+        assertThat(f.lookup("ghcr.io", "x")).contains(new Credentials("gu", "gp", null));
+        assertThat(f.lookup("other.io", "x")).isEmpty();
+        assertThat(new Credentials("a", "secret", null).toString()).doesNotContain("secret");
+    }
+
+    @Test
+    void envSelectsFiles() {
+        AuthFile f = AuthFile.defaults(Map.of("HOME", "/h", "REGISTRY_AUTH_FILE", "/x/auth.json"));
+        assertThat(f.writeTo()).isEqualTo(Path.of("/x/auth.json"));
+        assertThat(f.readOrder()).containsExactly(Path.of("/x/auth.json"), Path.of("/h/.docker/config.json"));
+        AuthFile g = AuthFile.defaults(Map.of("HOME", "/h", "DOCKER_CONFIG", "/d"));
+        assertThat(g.writeTo()).isEqualTo(Path.of("/h/.config/containers/auth.json"));
+        assertThat(g.readOrder()).contains(Path.of("/d/config.json"));
+    }
+
+    @Test
+    void storeAndRemoveKeepOtherContent() throws Exception {
+        Path p = tmp.resolve("auth.json");
+        Files.writeString(p, "{\"auths\":{\"a.io\":{\"auth\":\"" + b64("x:y") + "\"}},\"credHelpers\":{\"z.io\":\"h\"}}");
+        AuthFile f = AuthFile.of(p);
+        f.store("https://b.io:5000/", Credentials.basic("me", "pw"));
+        String json = Files.readString(p);
+        assertThat(json).contains("\"b.io:5000\"").contains(b64("me:pw")).contains("credHelpers").contains("a.io");
+        assertThat(f.lookup("b.io:5000", null)).contains(new Credentials("me", "pw", null));
+        assertThat(f.remove("b.io:5000")).isTrue();
+        assertThat(f.lookup("b.io:5000", null)).isEmpty();
+        assertThat(f.lookup("a.io", null)).isPresent();
+        Files.writeString(p, "{\"auths\":{\"c.io\":{\"auth\":\"!!!\"}}}");
+        assertThatThrownBy(() -> f.lookup("c.io", null)).hasMessageContaining(p + " auths[\"c.io\"]: \"auth\" is not valid base64");
+        Files.writeString(p, "[]");
+        assertThatThrownBy(() -> f.lookup("c.io", null)).hasMessageContaining("not a JSON object");
+        assertThatThrownBy(() -> Credentials.basic("a:b", "c")).hasMessageContaining("must not contain ':'");
+    }
+
+    @Test
+    void parsesChallenges() {
+        List<AuthChallenge> c = AuthChallenge.parse(
+                "Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\",scope=\"repository:library/busybox:pull,push\", Basic realm=\"x\"");
+        assertThat(c).hasSize(2);
+        assertThat(c.getFirst().isBearer()).isTrue();
+        assertThat(c.getFirst().param("realm")).isEqualTo("https://auth.docker.io/token");
+        assertThat(c.getFirst().param("scope")).isEqualTo("repository:library/busybox:pull,push");
+        assertThat(c.get(1).isBasic()).isTrue();
+        assertThat(c.get(1).param("realm")).isEqualTo("x");
+        assertThat(AuthChallenge.parse("Basic")).singleElement().satisfies(a -> assertThat(a.params()).isEmpty());
+        assertThat(AuthChallenge.parse(null)).isEmpty();
+        assertThat(AuthChallenge.parse("Bearer realm=unquoted,error=\"invalid_token\"").getFirst().param("error")).isEqualTo("invalid_token");
+    }
+}
