@@ -283,6 +283,12 @@ int main(int argc, char **argv) {
         child_main(&p, &prep, cs[1]);
     }
     close(cs[1]);
+    /* stdio and the preserved fds are C's now: P keeping a copy would hide EOF from whoever reads or
+     * writes the other end (a stdin pipe would never close for the container) */
+    int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; fd < 3 && nul >= 0; fd++) dup2(nul, fd);
+    if (nul > 2) close(nul);
+    for (int fd = 3; fd < 3 + p.preservefds; fd++) close(fd);
     if (prep.fifo_fd >= 0) close(prep.fifo_fd);
     if (prep.console_fd >= 0) close(prep.console_fd);
     if (prep.listener_fd >= 0) close(prep.listener_fd);

@@ -30,6 +30,7 @@ class ImageServiceTest {
             byte[] b = content.getBytes(StandardCharsets.UTF_8);
             TarArchiveEntry e = new TarArchiveEntry(file);
             e.setSize(b.length);
+            e.setModTime(0);   // the same bytes every time: the same DiffID
             t.putArchiveEntry(e);
             t.write(b);
             t.closeArchiveEntry();
@@ -74,13 +75,20 @@ class ImageServiceTest {
         ImageService s = new ImageService(root);
         ImageRecord a = importOne(s, "a:1", "same");
         ImageRecord b = importOne(s, "b:1", "same");
-        // same layer and config content → the same image ID under two names
-        assertThat(b.id()).isEqualTo(a.id());
-        assertThat(s.resolve("a:1").repoTags()).containsExactlyInAnyOrder("docker.io/library/a:1", "docker.io/library/b:1");
+        // imported at different times: two images (two configs) over one layer
+        assertThat(b.id()).isNotEqualTo(a.id());
+        assertThat(b.topChainId()).isEqualTo(a.topChainId());
+        s.tag("a:1", "a:2");
+        assertThat(s.resolve("a:2").repoTags()).containsExactly("docker.io/library/a:1", "docker.io/library/a:2");
         assertThat(s.remove("a:1", false).deleted()).isEmpty();
+        Removal gone = s.remove("a:2", false);
+        assertThat(gone.deleted()).containsExactly(a.id().toString());
+        assertThat(s.layers().exists(a.topChainId())).isTrue();
         Removal last = s.remove("b:1", false);
-        assertThat(last.deleted()).contains(a.id().toString());
+        assertThat(last.deleted()).containsExactly(b.id().toString(), b.topChainId().toString());
+        assertThat(s.layers().exists(a.topChainId())).isFalse();
         assertThat(s.list()).isEmpty();
+        assertThat(s.content().blobs()).isEmpty();
     }
 
     @Test

@@ -108,6 +108,30 @@ class ExecutorStepsTest {
     }
 
     @Test
+    void stdinPipeReachesEofWhenTheCallerClosesIt() throws Exception {
+        PlanBuilder b = PlanBuilder.typical(Containers.sharedRootfs(), "/bin/sh", "-c", "cat; echo eof");
+        try (Launch l = Executor.launch(b.build(), new Stdio(Stdio.PIPE, Stdio.PIPE, Stdio.PIPE), Supervision.FOREGROUND)) {
+            var out = Containers.drain(l.stdout());
+            var err = Containers.drain(l.stderr());
+            l.proceed();
+            l.awaitReady();
+            try (var in = l.stdin()) {
+                in.write("hello\n".getBytes());
+            }
+            assertThat(l.waitFor()).isZero();
+            assertThat(out.get()).isEqualTo("hello\neof\n");
+            assertThat(err.get()).isEmpty();
+        }
+    }
+
+    @Test
+    void personality() {
+        PlanBuilder b = PlanBuilder.typical(Containers.sharedRootfs(), "uname", "-m");
+        b.personality = 0x0008L; // PER_LINUX32
+        assertThat(Containers.run(b.build()).out().strip()).isIn("i686", "i386", "armv8l", "armv7l");
+    }
+
+    @Test
     void javaGoingAwayBeforeGoLeavesNothing() throws Exception {
         Launch l = Executor.launch(PlanBuilder.typical(Containers.sharedRootfs(), "sleep", "100").build(), Stdio.nulls());
         int pid = l.pid();

@@ -62,6 +62,9 @@ class ContainerFeaturesTest {
             "echo ptmx=$(readlink /dev/ptmx)",
             "echo fd=$(readlink /dev/fd)",
             "echo cgroups=$(ls /sys/fs/cgroup | tr '\\n' ' ')",
+            "echo cgmem=$(grep ' /sys/fs/cgroup/memory ' /proc/mounts | awk '{print $3, substr($4, 1, 2)}')",
+            "echo cgself=$(grep memory /proc/self/cgroup | cut -d: -f3)",
+            "echo cglimit=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)",
             "echo uidmap=$(cat /proc/self/uid_map | tr -s ' ' | sed 's/^ //')",
             "echo uid=$(id -u)",
             "echo owner=$(stat -c %u /bin/busybox)",
@@ -90,8 +93,11 @@ class ContainerFeaturesTest {
     static Spec defaults() {
         Spec s = Fixture.spec(fx.rootfs, "sh", "-c", PROBE);
         Linux l = s.linux();
+        var resources = new dev.hako.oci.runtime.Resources(l.resources().devices(),
+                new dev.hako.oci.runtime.Resources.Memory(64L << 20, null, null, null, null, null, null, null, null),
+                null, null, null, null, null, null, null);
         var linux = new Linux(l.namespaces(), null, null, null,
-                List.of(new Linux.Device("c", "/dev/fuse", 10L, 229L, 0600, 0, 0)), l.cgroupsPath(), l.resources(), null,
+                List.of(new Linux.Device("c", "/dev/fuse", 10L, 229L, 0600, 0, 0)), l.cgroupsPath(), resources, null,
                 null, Map.of("kernel.shmmax", "65536"), l.maskedPaths(), l.readonlyPaths(), null, null, null);
         return new Spec(s.ociVersion(), s.process(), s.root(), "hako-h2", null, s.mounts(), null, null, linux);
     }
@@ -115,6 +121,9 @@ class ContainerFeaturesTest {
         assertThat(m).containsEntry("null", "crw-rw-rw- 0 0 1, 3").containsEntry("fuse", "crw------- 10, 229");
         assertThat(m).containsEntry("ptmx", "pts/ptmx").containsEntry("fd", "/proc/self/fd");
         assertThat(m.get("cgroups")).contains("memory").contains("cpu");
+        // without a cgroup namespace: the container's own cgroup dir bound read-only at the hierarchy's place
+        assertThat(m.get("cgmem")).isEqualTo("cgroup ro");
+        assertThat(m.get("cglimit")).isEqualTo("67108864");
         assertThat(m.get("mount/proc")).startsWith("proc rw");
         assertThat(m.get("mount/sys")).startsWith("sysfs ro");
         assertThat(m.get("mount/dev")).startsWith("tmpfs rw").contains("nosuid");
@@ -122,6 +131,19 @@ class ContainerFeaturesTest {
         assertThat(m.get("mount/dev/shm")).startsWith("tmpfs rw").contains("nodev").contains("noexec");
         assertThat(m.get("mount/dev/mqueue")).startsWith("mqueue rw");
         assertThat(m.get("uidmap")).isEqualTo("0 0 4294967295");
+    }
+
+    @Test
+    void cgroupNamespaceGetsFreshCgroupMounts() throws Exception {
+        Spec s = defaults();
+        Linux l = s.linux();
+        var ns = new ArrayList<>(l.namespaces());
+        ns.add(new Linux.Namespace("cgroup", null));
+        var linux = new Linux(ns, null, null, null, null, null, l.resources(), null, null, null, l.maskedPaths(),
+                l.readonlyPaths(), null, null, null);
+        var m = probe(new Spec(s.ociVersion(), s.process(), s.root(), "cgns", null, s.mounts(), null, null, linux));
+        assertThat(m).containsEntry("cgself", "/").containsEntry("cgmem", "cgroup ro");
+        assertThat(m.get("cgroups")).contains("memory").contains("cpu");
     }
 
     @Test

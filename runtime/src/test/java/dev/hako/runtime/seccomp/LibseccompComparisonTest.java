@@ -162,6 +162,16 @@ class LibseccompComparisonTest {
                 + " instructions, hako " + SeccompCompiler.compile(podman, Arch.X86_64).instructions().size());
         compare(podman, new Random(3), 100_000);
         compare(DefaultProfile.resolve(json, Set.of("CAP_SYS_ADMIN", "CAP_AUDIT_WRITE"), Arch.X86_64, "6.18.0"), new Random(4), 50_000);
+        // Without CAP_AUDIT_WRITE, socket has an ERRNO rule overlapping ALLOW rules: same answers.
+        Linux.Seccomp noAudit = DefaultProfile.resolve(json, List.of("CAP_CHOWN"), Arch.X86_64, "6.18.0");
+        compare(noAudit, new Random(5), 20_000);
+        List<Bpf.Insn> lib = libseccomp(noAudit);
+        var ours = SeccompCompiler.compile(noAudit, Arch.X86_64).instructions();
+        int socket = SyscallTable.of(Arch.X86_64).orElseThrow().number("socket").orElseThrow();
+        for (long[] args : new long[][] {{16, 3, 9}, {16, 3, 0}, {2, 1, 9}, {16, 2, 9, 1}, {0x10000000010L, 3, 9}}) {
+            var d = new BpfInterpreter.Data(socket, AUDIT_X86_64, args);
+            assertThat(BpfInterpreter.run(ours, d)).as(java.util.Arrays.toString(args)).isEqualTo(BpfInterpreter.run(lib, d));
+        }
     }
 
     @Test

@@ -91,7 +91,7 @@ final class ReferenceSemantics {
         return out;
     }
 
-    static final long[] INTERESTING = {0, 1, 2, 7, 40, 0x7fffffffL, 0x80000000L, 0xfffffffeL, 0xffffffffL,
+    static final long[] INTERESTING = {0, 1, 2, 7, 9, 16, 40, 0x7fffffffL, 0x80000000L, 0xfffffffeL, 0xffffffffL,
             0x100000000L, 0x100000001L, 0x1ffffffffL, 0x123456789abcdef0L, 0x7fffffffffffffffL,
             0x8000000000000000L, 0xfffffffffffffffeL, 0xffffffffffffffffL, 0xffffffff00000000L};
 }
