@@ -163,6 +163,64 @@ class ExecutorModesTest {
     }
 
     @Test
+    void execWithATerminal() throws Exception {
+        try (Launch init = Executor.launch(PlanBuilder.typical(rootfs, "sleep", "1000").build(), Stdio.nulls(), Supervision.DETACH)) {
+            init.proceed();
+            init.awaitReady();
+            try {
+                PlanBuilder e = execInto(init.pid(), List.of("ipc", "uts", "net", "pid", "mnt"), "/bin/sh", "-c", "tty; echo done");
+                List<String> lines = runWithConsole(e, "exec-console.sock");
+                assertThat(lines).hasSize(2);
+                assertThat(lines.get(0)).startsWith("/dev/pts/");
+                assertThat(lines.get(1)).isEqualTo("done");
+            } finally {
+                init.signal(9);
+                init.pidfd().awaitExit(Duration.ofSeconds(10));
+            }
+        }
+    }
+
+    /** Runs b with a terminal, receives the pty master on a console socket, returns what the process wrote to it. */
+    static List<String> runWithConsole(PlanBuilder b, String sockName) throws Exception {
+        String sock = tmp.resolve(sockName).toString();
+        int listener = Fds.listenUnix(sock, 1);
+        try {
+            b.terminal = true;
+            b.consoleSocket = sock;
+            Launch l = Executor.launch(b.build(), Stdio.nulls(), Supervision.FOREGROUND);
+            CompletableFuture<Fds.Message> master = CompletableFuture.supplyAsync(() -> {
+                int c = Fds.accept(listener);
+                try {
+                    return Fds.receive(c, 4096);
+                } finally {
+                    Fds.close(c);
+                }
+            });
+            l.proceed();
+            l.awaitReady();
+            Fds.Message m = master.get();
+            assertThat(l.waitFor()).isZero();
+            l.close();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[4096];
+            while (true) {
+                int n;
+                try {
+                    n = Fds.read(m.fds()[0], buf, 0, buf.length);
+                } catch (dev.hako.kernel.SyscallException x) {
+                    break; // EIO: the slave side is closed
+                }
+                if (n <= 0) break;
+                out.write(buf, 0, n);
+            }
+            Fds.close(m.fds()[0]);
+            return out.toString(StandardCharsets.UTF_8).lines().map(String::strip).toList();
+        } finally {
+            Fds.close(listener);
+        }
+    }
+
+    @Test
     void terminalGoesToTheConsoleSocket() throws Exception {
         String sock = tmp.resolve("console.sock").toString();
         int listener = Fds.listenUnix(sock, 1);
