@@ -310,6 +310,30 @@ class ExecutorSecurityTest {
     }
 
     @Test
+    void execWithCwdThroughProcSelfFdFailsForEveryFd() throws Exception {
+        try (Launch init = Executor.launch(PlanBuilder.typical(Containers.sharedRootfs(), "sleep", "1000").build(), Stdio.nulls(),
+                Supervision.DETACH)) {
+            init.proceed();
+            init.awaitReady();
+            try {
+                for (int n = 3; n <= 64; n++) {
+                    PlanBuilder e = new PlanBuilder();
+                    e.mode = LaunchPlan.Mode.EXEC;
+                    for (String t : List.of("ipc", "uts", "net", "pid", "mnt"))
+                        e.namespaces.add(new Namespace(t, "/proc/" + init.pid() + "/ns/" + t));
+                    e.args.add("/bin/pwd");
+                    e.cwd = "/proc/self/fd/" + n;
+                    LaunchException x = launchFails(e.build());
+                    assertThat(x.step()).isEqualTo("chdir");
+                }
+            } finally {
+                init.signal(9);
+                init.pidfd().awaitExit(Duration.ofSeconds(10));
+            }
+        }
+    }
+
+    @Test
     void onlyStdioAndPreservedFdsCrossTheExec() {
         Containers.Result r = Containers.run(PlanBuilder.typical(Containers.sharedRootfs(), "ls", "/proc/self/fd").build());
         assertThat(r.out().lines().toList()).containsExactly("0", "1", "2", "3"); // 3: ls's own directory fd
