@@ -255,6 +255,8 @@ int main(int argc, char **argv) {
     if (plan_parse(text, len, &p, err, sizeof(err))) fail("plan", NULL, EINVAL, "%s", err);
     if (p.preservefds != sync - 3) fail("plan", NULL, EINVAL, "preservefds %d does not match the sync fd %d", p.preservefds, sync);
 
+    /* the host's, opened before any setns (EXEC joins the container's mount namespace) */
+    int host_null = open("/dev/null", O_RDWR | O_CLOEXEC);
     struct prep prep = {.fifo_fd = -1, .console_fd = -1, .listener_fd = -1, .cgroupns_fd = -1};
     prepare(&p, &prep);
 
@@ -282,14 +284,14 @@ int main(int argc, char **argv) {
         close(cs[0]);
         close(sync);
         close(sigfd);
+        if (host_null >= 0) close(host_null);
         child_main(&p, &prep, cs[1]);
     }
     close(cs[1]);
     /* stdio and the preserved fds are C's now: P keeping a copy would hide EOF from whoever reads or
      * writes the other end (a stdin pipe would never close for the container) */
-    int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-    for (int fd = 0; fd < 3 && nul >= 0; fd++) dup2(nul, fd);
-    if (nul > 2) close(nul);
+    for (int fd = 0; fd < 3 && host_null >= 0; fd++) dup2(host_null, fd);
+    if (host_null > 2) close(host_null);
     for (int fd = 3; fd < 3 + p.preservefds; fd++) close(fd);
     if (prep.fifo_fd >= 0) close(prep.fifo_fd);
     if (prep.console_fd >= 0) close(prep.console_fd);

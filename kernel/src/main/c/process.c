@@ -234,10 +234,6 @@ void process_finish(struct plan *p, struct prep *prep) {
 
     if (p->mode == MODE_CREATE) {
         if (prep->fifo_fd < 0) fail("exec fifo", NULL, EINVAL, "create mode without an exec fifo");
-        msg_send(g_report_fd, "created", 0, NULL);
-        g_detached = 1; /* from here errors go to stderr: P has gone */
-        close(g_report_fd);
-        g_report_fd = -1;
         /* While blocked here only stdio and the fifo are open (SECURITY.md): the fifo is reopened by a
          * path string through the container's own /proc (checked to be a procfs; nothing of the
          * container runs yet), and the other handles are closed first. */
@@ -248,6 +244,10 @@ void process_finish(struct plan *p, struct prep *prep) {
         snprintf(path, sizeof(path), "/proc/self/fd/%d", prep->fifo_fd);
         int pfd = viaproc ? -1 : procfs_fd();
         if (viaproc) rootfs_release();
+        msg_send(g_report_fd, "created", 0, NULL);
+        g_detached = 1; /* from here errors go to stderr: P has gone */
+        close(g_report_fd);
+        g_report_fd = -1;
         int fd;
         do {
             fd = viaproc ? open(path, O_WRONLY | O_CLOEXEC) : openat(pfd, rel, O_WRONLY | O_CLOEXEC);
