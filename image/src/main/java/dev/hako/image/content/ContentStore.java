@@ -201,7 +201,8 @@ public final class ContentStore {
      * A partial left by an earlier attempt is resumed: see {@link BlobWriter#offset()}.
      */
     public BlobWriter writer(Descriptor expected) {
-        expected.validate("blob writer");
+        if (expected.digest() == null) throw new ContentException("blob writer: descriptor has no digest");
+        if (expected.size() < 0) throw new ContentException("blob writer: descriptor " + expected.digest() + " has no size");
         if (has(expected.digest())) return new BlobWriter(this, expected, expected.mediaType(), ingestDir(expected.digest()), null, null, true);
         LockFile guard = gcGuard();
         try {

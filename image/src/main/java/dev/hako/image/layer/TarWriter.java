@@ -54,7 +54,8 @@ public final class TarWriter implements AutoCloseable {
         if (h.gid() > 07777777 || h.gid() < 0) pax.put("gid", bytes(Long.toString(h.gid())));
         if (h.size() > 077777777777L) pax.put("size", bytes(Long.toString(h.size())));
         if (h.mtimeNsec() != 0 || h.mtimeSec() < 0 || h.mtimeSec() > 077777777777L)
-            pax.put("mtime", bytes(h.mtimeSec() + (h.mtimeNsec() != 0 ? "." + String.format("%09d", h.mtimeNsec()) : "")));
+            pax.put("mtime", bytes(java.math.BigDecimal.valueOf(h.mtimeSec())
+                    .add(java.math.BigDecimal.valueOf(h.mtimeNsec(), 9)).stripTrailingZeros().toPlainString()));
         for (Map.Entry<String, byte[]> x : h.xattrs().entrySet()) pax.put("SCHILY.xattr." + x.getKey(), x.getValue());
         if (!pax.isEmpty()) {
             byte[] records = paxRecords(pax);

@@ -198,7 +198,7 @@ final class Pusher {
                 }
             };
         } catch (IOException e) {
-            throw new UncheckedIOException("read " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("read " + file + ": " + e.getMessage(), e); // surfaces as the send's IOException
         }
     }
 }

@@ -19,7 +19,6 @@ import dev.hako.oci.image.Platform;
 import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -609,7 +608,12 @@ public final class RegistryClient implements AutoCloseable {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120)).header("User-Agent", userAgent);
         c.headers().forEach(b::header);
         if (auth != null) b.header("Authorization", auth);
-        HttpRequest.BodyPublisher body = c.body() == null ? HttpRequest.BodyPublishers.noBody() : c.body().get();
+        HttpRequest.BodyPublisher body;
+        try {
+            body = c.body() == null ? HttpRequest.BodyPublishers.noBody() : c.body().get();
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
         b.method(c.method(), body);
         HttpResponse<InputStream> r;
         try {
@@ -679,7 +683,7 @@ public final class RegistryClient implements AutoCloseable {
                 throw new RegistryException("pull", ref.toString(), "manifest is over the limit of " + limit + " bytes", 0, null, url, null);
             return b;
         } catch (IOException e) {
-            throw new UncheckedIOException("read " + url + ": " + e.getMessage(), e);
+            throw new RegistryException("pull", ref.toString(), "reading the response failed: " + e, 0, null, url, e);
         }
     }
 

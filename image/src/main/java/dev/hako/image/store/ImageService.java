@@ -574,9 +574,12 @@ public final class ImageService {
      */
     public PullResult pull(String reference, Platform platform, ProgressListener progress, boolean tlsVerify) {
         Platform want = platform == null ? Platform.host() : platform;
-        try (RegistryClient client = client(registryOf(reference), tlsVerify)) {
+        try (RegistryClient client = client(registryOf(reference), tlsVerify);
+             EarlyUnpacker early = new EarlyUnpacker(client, content,
+                     (layer, parent, diffId) -> unpackOne(layer, parent, diffId, progress))) {
             TransferProgress tp = new TransferProgress(progress, content, false, null);
-            dev.hako.image.registry.PullResult r = client.pullByName(reference, want, content, tp);
+            dev.hako.image.registry.PullResult r = client.pullByName(reference, want, content, EarlyUnpacker.tee(tp, early));
+            early.await();
             List<Long> sizes = unpackAll(r.parsed(), r.imageConfig(), progress);
             Reference ref = r.reference();
             List<String> tags = ref.tag() != null && ref.digest() == null ? List.of(ref.toString()) : List.of();

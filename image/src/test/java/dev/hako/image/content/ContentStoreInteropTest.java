@@ -67,6 +67,20 @@ class ContentStoreInteropTest {
         ImageConfig cfg = Json.parse(theirs.read(m.config(), ContentStore.MAX_CONFIG_SIZE), ImageConfig.class);
         assertThat(cfg.config().cmd()).containsExactly("sh");
         assertThat(theirs.verify()).isEmpty();
+        // through a docker-archive too (skopeo rewrites it as Docker schema 2 with uncompressed layers)
+        Path archive = tmp.resolve("img.tar");
+        var save = TestImages.exec(List.of("skopeo", "copy", "oci:" + src + ":v1", "docker-archive:" + archive + ":hako/test:v1"));
+        assertThat(save.code()).as(save.output()).isZero();
+        Path layout2 = tmp.resolve("from-archive");
+        var load = TestImages.exec(List.of("skopeo", "copy", "docker-archive:" + archive, "oci:" + layout2 + ":loaded"));
+        assertThat(load.code()).as(load.output()).isZero();
+        ContentStore fromArchive = ContentStore.open(layout2);
+        Manifest m2 = fromArchive.readManifest(fromArchive.resolve("loaded").orElseThrow());
+        ImageConfig cfg2 = Json.parse(fromArchive.read(m2.config(), ContentStore.MAX_CONFIG_SIZE), ImageConfig.class);
+        assertThat(cfg2.diffIds()).isEqualTo(cfg.diffIds());
+        assertThat(m2.layers()).hasSize(1);
+        assertThat(fromArchive.verify()).isEmpty();
+
         // and hako can add to it and skopeo still reads it
         TestImages.small(theirs, "added", "added");
         assertThat(TestImages.exec(List.of("skopeo", "inspect", "oci:" + layout + ":added")).code()).isZero();

@@ -21,8 +21,8 @@ public final class TestRegistry implements AutoCloseable {
 
     /** TLS cert/key, htpasswd file, or token settings; null fields are off. */
     public record Options(Path tlsCert, Path tlsKey, Path htpasswd, String tokenRealm, String tokenService,
-                          String tokenIssuer, Path tokenRootCert) {
-        public static Options plain() { return new Options(null, null, null, null, null, null, null); }
+                          String tokenIssuer, Path tokenRootCert, Path clientCa) {
+        public static Options plain() { return new Options(null, null, null, null, null, null, null, null); }
     }
 
     private TestRegistry(Process process, int port, Path dir) { this.process = process; this.port = port; this.dir = dir; }
@@ -35,6 +35,7 @@ public final class TestRegistry implements AutoCloseable {
         y.append("storage:\n  filesystem:\n    rootdirectory: ").append(dir.resolve("data")).append("\n  delete:\n    enabled: true\n");
         y.append("http:\n  addr: 127.0.0.1:").append(port).append("\n");
         if (o.tlsCert() != null) y.append("  tls:\n    certificate: ").append(o.tlsCert()).append("\n    key: ").append(o.tlsKey()).append("\n");
+        if (o.clientCa() != null) y.append("    clientcas:\n      - ").append(o.clientCa()).append("\n");
         if (o.htpasswd() != null) y.append("auth:\n  htpasswd:\n    realm: hako-test\n    path: ").append(o.htpasswd()).append("\n");
         if (o.tokenRealm() != null) y.append("auth:\n  token:\n    realm: ").append(o.tokenRealm()).append("\n    service: ").append(o.tokenService())
                 .append("\n    issuer: ").append(o.tokenIssuer()).append("\n    rootcertbundle: ").append(o.tokenRootCert()).append("\n");
@@ -89,6 +90,14 @@ public final class TestRegistry implements AutoCloseable {
                 "-subj", "/CN=127.0.0.1"));
         run(dir, List.of("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
                 "-out", "server.crt", "-days", "2", "-extfile", "san.ext"));
+    }
+
+    /** A client certificate signed by the CA of {@link #makeCerts}: client.cert, client.key (PKCS#8) in {@code dir}. */
+    public static void makeClientCert(Path dir) throws IOException, InterruptedException {
+        run(dir, List.of("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr",
+                "-subj", "/CN=hako-test-client"));
+        run(dir, List.of("openssl", "x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", "client.cert", "-days", "2"));
     }
 
     static void run(Path dir, List<String> cmd) throws IOException, InterruptedException {

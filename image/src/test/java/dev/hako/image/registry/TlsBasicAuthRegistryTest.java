@@ -37,7 +37,7 @@ class TlsBasicAuthRegistryTest {
         TestRegistry.makeCerts(pki);
         TestRegistry.run(pki, List.of("htpasswd", "-Bbc", pki.resolve("htpasswd").toString(), "alice", "s3cret"));
         registry = TestRegistry.start(tmp.resolve("registry"), new TestRegistry.Options(pki.resolve("server.crt"),
-                pki.resolve("server.key"), pki.resolve("htpasswd"), null, null, null, null));
+                pki.resolve("server.key"), pki.resolve("htpasswd"), null, null, null, null, null));
         certsD = tmp.resolve("certs.d");
         Files.createDirectories(certsD.resolve(registry.host()));
         Files.copy(pki.resolve("ca.crt"), certsD.resolve(registry.host()).resolve("ca.crt"));
@@ -102,6 +102,26 @@ class TlsBasicAuthRegistryTest {
         }
         try (RegistryClient c = builder().credentials(registry.host(), Credentials.basic("alice", "s3cret")).build()) {
             c.ping(registry.host());
+        }
+    }
+
+    @Test
+    void clientCertificatesFromCertsD() throws Exception {
+        Path pki = tmp.resolve("pki");
+        TestRegistry.makeClientCert(pki);
+        try (TestRegistry mtls = TestRegistry.start(tmp.resolve("mtls-registry"), new TestRegistry.Options(pki.resolve("server.crt"),
+                pki.resolve("server.key"), null, null, null, null, null, pki.resolve("ca.crt")))) {
+            Path dirs = tmp.resolve("mtls-certs.d");
+            Path hostDir = Files.createDirectories(dirs.resolve(mtls.host()));
+            Files.copy(pki.resolve("ca.crt"), hostDir.resolve("ca.crt"));
+            try (RegistryClient noCert = RegistryClient.builder().certsDirs(List.of(dirs)).maxAttempts(1).build()) {
+                assertThatThrownBy(() -> noCert.ping(mtls.host())).isInstanceOf(RegistryException.class);
+            }
+            Files.copy(pki.resolve("client.cert"), hostDir.resolve("client.cert"));
+            Files.copy(pki.resolve("client.key"), hostDir.resolve("client.key"));
+            try (RegistryClient withCert = RegistryClient.builder().certsDirs(List.of(dirs)).maxAttempts(1).build()) {
+                withCert.ping(mtls.host());
+            }
         }
     }
 

@@ -33,7 +33,7 @@ class TokenAuthRegistryTest {
         Path pki = Files.createDirectories(tmp.resolve("pki"));
         tokens = new TokenServer(pki);
         registry = TestRegistry.start(tmp.resolve("registry"), new TestRegistry.Options(null, null, null,
-                tokens.realm(), TokenServer.SERVICE, TokenServer.ISSUER, pki.resolve("token.crt")));
+                tokens.realm(), TokenServer.SERVICE, TokenServer.ISSUER, pki.resolve("token.crt"), null));
     }
 
     @AfterAll

@@ -31,17 +31,12 @@ public record Index(
      * Attestation entries (platform unknown/unknown) never match.
      */
     public Descriptor select(Platform want) {
+        String wantVariant = want.normalize().variant();
         Descriptor loose = null;
         for (Descriptor d : manifestsOrEmpty()) {
             if (d.platform() == null || !want.matches(d.platform())) continue;
-            Platform got = d.platform().normalize();
-            Platform w = want.normalize();
-            if (w.variant() == null || w.variant().equals(got.variant())) {
-                if (w.variant() != null || got.variant() == null || loose != null) return d;
-                loose = d;
-            } else if (loose == null) {
-                loose = d;
-            }
+            if (java.util.Objects.equals(wantVariant, d.platform().normalize().variant())) return d;
+            if (loose == null) loose = d;
         }
         return loose;
     }

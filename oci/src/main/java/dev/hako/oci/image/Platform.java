@@ -50,7 +50,7 @@ public record Platform(
                 case "aarch64", "arm64" -> { a = "arm64"; if (v == null || "8".equals(v)) v = "v8"; }
                 case "armhf" -> { a = "arm"; v = "v7"; }
                 case "armel" -> { a = "arm"; v = "v6"; }
-                case "arm" -> { if (v == null || "7".equals(v)) v = v == null ? "v7" : "v7"; else if (v.matches("\\d")) v = "v" + v; }
+                case "arm" -> { if (v == null) v = "v7"; else if (v.matches("\\d")) v = "v" + v; }
                 default -> { }
             }
         }

@@ -286,7 +286,7 @@ public final class Runtime {
     public void kill(String id, int signal, boolean all) {
         ContainerRecord r = load(id);
         Status s = status(r);
-        if (s == Status.STOPPED) throw new ContainerException("container not running");
+        if (s == Status.STOPPED || r.initPid() <= 0) throw new ContainerException("container not running");
         if (all) {
             manager(r).killAll(signal);
             return;

@@ -1,6 +1,7 @@
 package dev.hako.runtime.seccomp;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 
 /**
@@ -44,7 +45,7 @@ final class BpfAssembler {
         int n = items.size();
         boolean[] farT = new boolean[n], farF = new boolean[n];
         int[] pos = new int[n];
-        java.util.IdentityHashMap<Label, Integer> at = new java.util.IdentityHashMap<>();
+        IdentityHashMap<Label, Integer> at = new IdentityHashMap<>();
         boolean changed = true;
         while (changed) {
             changed = false;
@@ -85,13 +86,13 @@ final class BpfAssembler {
         return out;
     }
 
-    private static int target(java.util.IdentityHashMap<Label, Integer> at, Label l) {
+    private static int target(IdentityHashMap<Label, Integer> at, Label l) {
         Integer p = at.get(l);
         if (p == null) throw new IllegalStateException("label never placed: " + l);
         return p;
     }
 
-    private static int forward(java.util.IdentityHashMap<Label, Integer> at, Label l, int next) {
+    private static int forward(IdentityHashMap<Label, Integer> at, Label l, int next) {
         int off = target(at, l) - next;
         if (off < 0) throw new IllegalStateException("backward jump to " + l);
         return off;

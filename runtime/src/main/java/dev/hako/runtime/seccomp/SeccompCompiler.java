@@ -30,10 +30,13 @@ import java.util.function.Consumer;
  * </pre>
  * Semantics follow runc + libseccomp where they are defined: SCMP_ACT_KILL is KILL_THREAD; unknown
  * syscall names are ignored; the native architecture is always filtered; x86/x32/arm compare only
- * the low 32 bits of arguments. Where hako differs: a syscall with several rules takes the first
- * matching rule in config order; several conditions on the same argument are ANDed (runc turns
- * them into separate rules, i.e. ORs them); the bad-architecture action is KILL_PROCESS (libseccomp:
- * KILL_THREAD); socket calls on x86 are not also matched through socketcall(2).
+ * the low 32 bits of arguments; nr -1 on x86_64 is not a bad arch. Where hako differs: a syscall
+ * whose rules overlap with different actions takes the first matching rule in config order
+ * (libseccomp merges them into a tree: EQ tests before ranges, an unconditional rule overrides);
+ * several conditions on the same argument are ANDed (runc turns them into separate rules, i.e.
+ * ORs them); the bad-architecture action is KILL_PROCESS (libseccomp: KILL_THREAD); socket calls on
+ * x86 are not also matched through socketcall(2); SECCOMP_FILTER_FLAG_TSYNC is passed to the kernel
+ * (runc drops it), with TSYNC_ESRCH added when a listener is requested, as the kernel demands.
  */
 public final class SeccompCompiler {
     private SeccompCompiler() {}

@@ -65,6 +65,11 @@ class ContainerFeaturesTest {
             "echo cgmem=$(grep ' /sys/fs/cgroup/memory ' /proc/mounts | awk '{print $3, substr($4, 1, 2)}')",
             "echo cgself=$(grep memory /proc/self/cgroup | cut -d: -f3)",
             "echo cglimit=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes)",
+            "echo arch=$(uname -m)",
+            "echo oom=$(cat /proc/self/oom_score_adj)",
+            "echo nnp=$(grep NoNewPrivs /proc/self/status | tr -d '\t' | cut -d: -f2)",
+            "echo uptime=$(cut -d. -f1 /proc/uptime)",
+            "echo ids=$(id -u):$(id -g):$(id -G | tr ' ' ','):$(umask)",
             "echo uidmap=$(cat /proc/self/uid_map | tr -s ' ' | sed 's/^ //')",
             "echo uid=$(id -u)",
             "echo owner=$(stat -c %u /bin/busybox)",
@@ -98,8 +103,12 @@ class ContainerFeaturesTest {
                 null, null, null, null, null, null, null);
         var linux = new Linux(l.namespaces(), null, null, null,
                 List.of(new Linux.Device("c", "/dev/fuse", 10L, 229L, 0600, 0, 0)), l.cgroupsPath(), resources, null,
-                null, Map.of("kernel.shmmax", "65536"), l.maskedPaths(), l.readonlyPaths(), null, null, null);
-        return new Spec(s.ociVersion(), s.process(), s.root(), "hako-h2", null, s.mounts(), null, null, linux);
+                null, Map.of("kernel.shmmax", "65536"), l.maskedPaths(), l.readonlyPaths(), null,
+                new Linux.Personality("LINUX32", null), null);
+        Process p = s.process();
+        p = new Process(false, null, p.user(), p.args(), null, p.env(), p.cwd(), p.capabilities(), p.rlimits(), true,
+                null, 500, null, null, null, null);
+        return new Spec(s.ociVersion(), p, s.root(), "hako-h2", null, s.mounts(), null, null, linux);
     }
 
     @Test
@@ -131,6 +140,26 @@ class ContainerFeaturesTest {
         assertThat(m.get("mount/dev/shm")).startsWith("tmpfs rw").contains("nodev").contains("noexec");
         assertThat(m.get("mount/dev/mqueue")).startsWith("mqueue rw");
         assertThat(m.get("uidmap")).isEqualTo("0 0 4294967295");
+        assertThat(m).containsEntry("arch", "i686").containsEntry("oom", "500").containsEntry("nnp", "1");
+        assertThat(m).containsEntry("ids", "0:0:0:0022");
+    }
+
+    @Test
+    void userGroupsUmaskAndTimeNamespace() throws Exception {
+        Spec s = defaults();
+        Linux l = s.linux();
+        var ns = new ArrayList<>(l.namespaces());
+        ns.add(new Linux.Namespace("time", null));
+        var linux = new Linux(ns, null, null, Map.of("boottime", new Linux.TimeOffset(10_000_000, 0)), null, null,
+                l.resources(), null, null, null, l.maskedPaths(), l.readonlyPaths(), null, null, null);
+        Process p = s.process();
+        p = new Process(false, null, new Process.User(1000, 1001, 077, List.of(10, 20), null), p.args(), null, p.env(),
+                "/", p.capabilities(), p.rlimits(), true, null, null, null, null, null, null);
+        var m = probe(new Spec(s.ociVersion(), p, s.root(), "time", null, s.mounts(), null, null, linux));
+        assertThat(m).containsEntry("ids", "1000:1001:1001,10,20:0077");
+        // non-root without ambient capabilities loses them at execve, as with runc
+        assertThat(m).containsEntry("CapEff", "0000000000000000").containsEntry("CapBnd", "0000000020000420");
+        assertThat(Long.parseLong(m.get("uptime"))).isGreaterThan(10_000_000L);
     }
 
     @Test

@@ -85,6 +85,7 @@ final class Peers {
 
     /** A busybox root filesystem made offline by scripts/busybox-rootfs.sh. */
     static void busyboxRootfs(Path dir) throws IOException, InterruptedException {
+        Files.createDirectories(dir.getParent());
         Result r = run(dir.getParent(), List.of("bash", PROJECT.resolve("scripts/busybox-rootfs.sh").toString(), dir.toString()));
         if (r.code != 0) throw new AssertionError("busybox-rootfs.sh: " + r.describe());
     }

@@ -28,7 +28,7 @@ class PodmanInteropTest {
     void setUp() throws Exception {
         assertThat(Path.of("/usr/bin/podman")).as("podman is installed (build.sh installs it)").exists();
         assertThat(Path.of("/etc/containers/containers.conf")).as("written by scripts/host-setup.sh").exists();
-        work = Files.createTempDirectory("hako-test-interop-podman-");
+        work = Files.createTempDirectory(Path.of("/tmp"), "hako-test-h8-");   // podman: runroot must be < 50 chars
         Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path rootfs = work.resolve("rootfs");
         Peers.busyboxRootfs(rootfs);

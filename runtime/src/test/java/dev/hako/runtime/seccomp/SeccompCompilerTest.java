@@ -150,6 +150,17 @@ class SeccompCompilerTest {
         assertThat(BpfInterpreter.run(c.instructions(), data)).isEqualTo(Bpf.RET_KILL_PROCESS);
     }
 
+    @Test
+    void x32WithoutX86_64OnAnotherHost() {
+        var c = SeccompCompiler.compile(profile("SCMP_ACT_ALLOW", List.of("SCMP_ARCH_X32"),
+                rule("SCMP_ACT_ERRNO", 9, List.of("mkdir"))), Arch.AARCH64);
+        BpfInterpreter.verify(c.instructions());
+        assertThat(BpfInterpreter.run(c.instructions(), new BpfInterpreter.Data(X32 | 83, AUDIT_X86_64))).isEqualTo(0x50009);
+        assertThat(BpfInterpreter.run(c.instructions(), new BpfInterpreter.Data(X32 | 84, AUDIT_X86_64))).isEqualTo(Bpf.RET_ALLOW);
+        assertThat(BpfInterpreter.run(c.instructions(), new BpfInterpreter.Data(83, AUDIT_X86_64))).isEqualTo(Bpf.RET_KILL_PROCESS);
+        assertThat(BpfInterpreter.run(c.instructions(), new BpfInterpreter.Data(34, AUDIT_AARCH64))).isEqualTo(Bpf.RET_ALLOW);
+    }
+
     static final String[] OPS = {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE",
             "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"};
 

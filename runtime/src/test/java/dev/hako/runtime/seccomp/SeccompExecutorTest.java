@@ -58,6 +58,10 @@ class SeccompExecutorTest {
     record Result(int exit, String out, String err) {}
 
     static Result run(LaunchPlan.SeccompPlan seccomp, String script) {
+        return run(seccomp, script, true);
+    }
+
+    static Result run(LaunchPlan.SeccompPlan seccomp, String script, boolean noNewPrivileges) {
         List<LaunchPlan.RootfsStep> steps = List.of(
                 new LaunchPlan.RootPropagationStep(MS_REC | MS_SLAVE),
                 new LaunchPlan.PrepareRootStep(0),
@@ -66,7 +70,7 @@ class SeccompExecutorTest {
                 new LaunchPlan.PivotRootStep(false));
         var caps = new LaunchPlan.Capabilities(DOCKER_CAPS, DOCKER_CAPS, DOCKER_CAPS, 0, 0);
         var process = new LaunchPlan.ProcessPlan(List.of("/bin/sh", "-c", script),
-                List.of("PATH=/bin:/sbin:/usr/bin"), "/", 0, 0, List.of(), null, List.of(), caps, true, seccomp,
+                List.of("PATH=/bin:/sbin:/usr/bin"), "/", 0, 0, List.of(), null, List.of(), caps, noNewPrivileges, seccomp,
                 null, null, null, null, false, null, null);
         var plan = new LaunchPlan(LaunchPlan.Mode.RUN,
                 List.of(new LaunchPlan.Namespace("mnt", null), new LaunchPlan.Namespace("pid", null)),
@@ -105,6 +109,16 @@ class SeccompExecutorTest {
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("Seccomp:\t2", "NoNewPrivs:\t1", "hi\n", "mkdir-ok", "chroot-ok",
                 "Operation not permitted", "unshare=1");
+    }
+
+    @Test
+    void dockerDefaultProfileWithoutNoNewPrivileges() {
+        // Then the executor loads the filter while still privileged, before it drops capabilities
+        // and changes ids: the profile must allow those steps (as Docker's does).
+        LaunchPlan.SeccompPlan plan = SeccompCompiler.compile(DefaultProfile.load(DefaultProfileTest.DOCKER_CAPS), w -> { });
+        Result r = run(plan, "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status; unshare -U true 2>&1; echo unshare=$?", false);
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Seccomp:\t2", "NoNewPrivs:\t0", "unshare=1");
     }
 
     @Test
