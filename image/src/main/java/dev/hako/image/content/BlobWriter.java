@@ -33,6 +33,7 @@ public final class BlobWriter implements AutoCloseable {
     private MessageDigest md;
     private long offset;
     private boolean done;
+    private boolean cleaned;
 
     BlobWriter(ContentStore store, Descriptor expected, String mediaType, Path dir, LockFile lock, LockFile gcGuard,
                boolean alreadyExists) {
@@ -182,6 +183,8 @@ public final class BlobWriter implements AutoCloseable {
     }
 
     private void cleanup() {
+        if (cleaned) return; // twice would delete a lock file a waiting writer has since created and locked
+        cleaned = true;
         try {
             Files.deleteIfExists(data);
         } catch (IOException ignored) { }

@@ -114,8 +114,7 @@ public final class HookRunner {
             boolean done = h.timeout() != null && h.timeout() > 0
                     ? p.waitFor(h.timeout(), TimeUnit.SECONDS) : p.waitFor() >= Integer.MIN_VALUE;
             if (!done) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
+                killTree(p.toHandle());
                 p.waitFor();
                 reader.join(1000);
                 throw new HookException("hook " + what + ": timed out after " + h.timeout() + "s (killed)" + tail(output));
@@ -127,6 +126,34 @@ public final class HookRunner {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new HookException("hook " + what + ": interrupted", e);
+        }
+    }
+
+    /**
+     * Kills a hook and everything it started: stop them all first (a stopped process can't fork or go on
+     * to its next command), then SIGKILL. Killing children before the parent would let a shell script
+     * run its next line.
+     */
+    static void killTree(ProcessHandle root) {
+        final int sigkill = 9, sigstop = 19;
+        java.util.LinkedHashSet<ProcessHandle> all = new java.util.LinkedHashSet<>();
+        all.add(root);
+        signal(root, sigstop);
+        for (int round = 0; round < 5; round++) {
+            List<ProcessHandle> found = new ArrayList<>();
+            for (ProcessHandle h : List.copyOf(all)) h.descendants().forEach(found::add);
+            boolean grew = false;
+            for (ProcessHandle d : found) if (all.add(d)) { signal(d, sigstop); grew = true; }
+            if (!grew) break;
+        }
+        for (ProcessHandle h : all) signal(h, sigkill);
+    }
+
+    private static void signal(ProcessHandle h, int sig) {
+        try (dev.hako.kernel.Pidfd fd = dev.hako.kernel.Pidfd.open((int) h.pid())) {
+            fd.signal(sig);
+        } catch (RuntimeException e) {
+            h.destroyForcibly(); // gone already, or no pidfd: best effort
         }
     }
 
