@@ -185,7 +185,7 @@ class ContainerFeaturesTest {
         Process p = Fixture.spec(fx.rootfs, "sh", "-c", PROBE).process();
         var mounts = new ArrayList<>(s.mounts());
         // an idmapped bind over an existing dir (root of the container may not mkdir in the host-owned rootfs): the host's root-owned dir shows up owned by the container's root
-        mounts.add(new dev.hako.oci.runtime.Mount("/home", "bind", shared.toString(), List.of("rbind", "idmap"), null, null));
+        mounts.add(new dev.hako.oci.runtime.Mount("/home", "bind", fx.rootfs.getParent().toString(), List.of("rbind", "idmap"), null, null));
         s = new Spec(s.ociVersion(), p, new Root(fx.rootfs.toString(), true), "userns", null, mounts, null, null, linux);
         var m = probe(s);
         assertThat(m).containsEntry("uidmap", "0 100000 65536").containsEntry("uid", "0").containsEntry("host", "userns");

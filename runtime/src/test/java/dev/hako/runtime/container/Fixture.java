@@ -26,14 +26,31 @@ final class Fixture {
 
     Fixture(Path dir) throws Exception {
         this.dir = dir;
-        this.rootfs = dir.resolve("rootfs");
         // JUnit makes temp dirs 0700: a container root mapped to an unprivileged host uid must get through
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        this.rootfs = sharedRootfs();
+    }
+
+    private static Path rootfsCache;
+
+    /** One busybox rootfs per test JVM (containers use it read-only); removed when the JVM exits. */
+    static synchronized Path sharedRootfs() throws Exception {
+        if (rootfsCache != null) return rootfsCache;
+        Path top = Files.createTempDirectory("hako-test-h2-rootfs-");
+        Files.setPosixFilePermissions(top, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path rootfs = top.resolve("rootfs");
         Path project = Path.of(System.getProperty("hako.projectDir", "/work/main"));
         var p = new ProcessBuilder("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), rootfs.toString())
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0) throw new IllegalStateException("busybox-rootfs.sh: " + out);
+        java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (var walk = Files.walk(top)) {
+                for (Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+            } catch (IOException ignored) { }
+        }));
+        rootfsCache = rootfs;
+        return rootfs;
     }
 
     static String id() {
