@@ -10,13 +10,7 @@ warmup=${WARMUP:-3}
 hako=$repo/bin/hako-runtime
 [ "$(id -u)" = 0 ] || { echo "bench/runtime.sh: run as root" >&2; exit 1; }
 work=$(mktemp -d /tmp/hako-bench-runtime.XXXXXX)
-cleanup() {
-  for r in runc crun hako; do
-    [ -d "$work/root-$r" ] || continue
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'rm -rf "$work"' EXIT
 
 bundle=$work/bundle
 mkdir -p "$bundle"
@@ -41,9 +35,9 @@ measure() {   # name, command prefix (string run by sh for crun's unshare), runt
   if [ "$name" = crun ]; then
     # crun refuses hybrid cgroups: hide the (controller-less) cgroup2 mount in a private mount ns, once.
     unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec python3 "$@"' sh \
-      "$loop" $((n + warmup)) "$root" "$bundle" "$@" > "$out"
+      "$loop" $((n + warmup)) "$root" "$bundle" "$@" > "$out" || { echo "$name: failed (above)" >&2; return 0; }
   else
-    python3 "$loop" $((n + warmup)) "$root" "$bundle" "$@" > "$out"
+    python3 "$loop" $((n + warmup)) "$root" "$bundle" "$@" > "$out" || { echo "$name: failed (above)" >&2; return 0; }
   fi
   tail -n +$((warmup + 1)) "$out" > "$out.kept"
   results[$name]=$(stats < "$out.kept")

@@ -143,6 +143,12 @@ void run_hook(const struct hook *h);
 void process_finish(struct plan *p, struct prep *prep);
 void apply_sysctls(struct plan *p);
 
+/* monitor.c: --supervision monitor, the engine's container monitor (like conmon) */
+extern int g_monitor;
+void monitor_prepare(void);
+void monitor_close_fds(void);
+__attribute__((noreturn)) void monitor_run(pid_t child, int cs, int sync, int sigfd, int child_done, int st);
+
 /* small helpers */
 int sys_openat2(int dirfd, const char *path, unsigned long long flags, unsigned long long mode, unsigned long long resolve);
 const char *errname(int err);

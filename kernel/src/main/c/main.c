@@ -177,6 +177,7 @@ __attribute__((noreturn)) static void supervise(pid_t child, int cs, int sync, i
                 } else if (!strcmp(buf, "created")) {
                     ready = 1;
                     msg_send(sync, "ready", 0, NULL);
+                    if (g_monitor) monitor_run(child, cs, sync, sigfd, child_done, st);
                     _exit(0); /* CREATE always detaches: the init waits on the exec fifo */
                 } else if (!strcmp(buf, "exec")) {
                     execing = 1;
@@ -188,6 +189,7 @@ __attribute__((noreturn)) static void supervise(pid_t child, int cs, int sync, i
                     if (execing) {
                         ready = 1;
                         msg_send(sync, "ready", 0, NULL);
+                        if (g_monitor) monitor_run(child, -1, sync, sigfd, child_done, st);
                         if (!foreground) _exit(0);
                     } else {
                         if (!child_done) while (waitpid(child, &st, 0) < 0 && errno == EINTR) {}
@@ -233,7 +235,10 @@ int main(int argc, char **argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--sync")) sync = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--plan")) planfd = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--supervision")) foreground = !strcmp(argv[i + 1], "foreground");
+        else if (!strcmp(argv[i], "--supervision")) {
+            foreground = !strcmp(argv[i + 1], "foreground");
+            g_monitor = !strcmp(argv[i + 1], "monitor"); /* monitor.c */
+        }
     }
     if (sync < 3 || planfd < 3) {
         fprintf(stderr, "hako-executor: not for direct use; it is spawned by hako (--sync FD --plan FD)\n");
@@ -258,6 +263,7 @@ int main(int argc, char **argv) {
     /* the host's, opened before any setns (EXEC joins the container's mount namespace) */
     int host_null = open("/dev/null", O_RDWR | O_CLOEXEC);
     struct prep prep = {.fifo_fd = -1, .console_fd = -1, .listener_fd = -1, .cgroupns_fd = -1};
+    if (g_monitor) monitor_prepare();
     prepare(&p, &prep);
 
     sigset_t set;
@@ -285,6 +291,7 @@ int main(int argc, char **argv) {
         close(sync);
         close(sigfd);
         if (host_null >= 0) close(host_null);
+        if (g_monitor) monitor_close_fds();
         child_main(&p, &prep, cs[1]);
     }
     close(cs[1]);

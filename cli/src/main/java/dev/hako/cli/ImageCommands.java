@@ -83,7 +83,7 @@ final class ImageCommands {
     }
 
     @Command(name = "image", description = "Manage images",
-            subcommands = {Images.class, Pull.class, Push.class, Inspect.class, Tag.class, Rmi.class,
+            subcommands = {ImageLs.class, Pull.class, Push.class, Inspect.class, Tag.class, ImageRm.class,
                     Prune.class, History.class, Save.class, Load.class, Import.class})
     static final class ImageGroup implements Runnable {
         @Spec CommandSpec spec;
@@ -151,8 +151,16 @@ final class ImageCommands {
     static final DateTimeFormatter DOCKER_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss Z 'UTC'")
             .withZone(ZoneOffset.UTC);
 
-    @Command(name = "images", aliases = {"ls", "list"}, description = "List images")
-    static final class Images extends Base {
+    /** `hako image ls` (and list): the same as `hako images`. */
+    @Command(name = "ls", aliases = "list", description = "List images")
+    static final class ImageLs extends Images {}
+
+    /** `hako image rm` (and remove): the same as `hako rmi`; top-level `rm` is for containers. */
+    @Command(name = "rm", aliases = "remove", description = "Remove one or more images")
+    static final class ImageRm extends Rmi {}
+
+    @Command(name = "images", description = "List images")
+    static class Images extends Base {
         @Parameters(arity = "0..1", paramLabel = "REPOSITORY[:TAG]") String filterName;
         @Option(names = {"-a", "--all"}, description = "Show all images (default hides intermediate images)") boolean all;
         @Option(names = {"-q", "--quiet"}, description = "Only show image IDs") boolean quiet;
@@ -305,8 +313,8 @@ final class ImageCommands {
         }
     }
 
-    @Command(name = "rmi", aliases = {"rm", "remove"}, description = "Remove one or more images")
-    static final class Rmi extends Base {
+    @Command(name = "rmi", description = "Remove one or more images")
+    static class Rmi extends Base {
         @Parameters(arity = "1..*", paramLabel = "IMAGE") List<String> names;
         @Option(names = {"-f", "--force"}, description = "Force removal of the image") boolean force;
         @Option(names = "--no-prune", description = "Do not delete untagged parents") boolean noPrune;

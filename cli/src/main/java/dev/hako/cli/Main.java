@@ -22,6 +22,13 @@ import java.nio.file.Path;
                 ImageCommands.History.class, ImageCommands.Save.class, ImageCommands.Load.class,
                 ImageCommands.Import.class, ImageCommands.ImageGroup.class,
                 LoginCommands.Login.class, LoginCommands.Logout.class,
+                // container commands (helper H9)
+                dev.hako.cli.container.ContainerCommands.Run.class, dev.hako.cli.container.ContainerCommands.Create.class,
+                dev.hako.cli.container.ContainerCommands.Start.class, dev.hako.cli.container.ContainerCommands.Stop.class,
+                dev.hako.cli.container.ContainerCommands.Kill.class, dev.hako.cli.container.ContainerCommands.Rm.class,
+                dev.hako.cli.container.ContainerCommands.Ps.class, dev.hako.cli.container.ContainerCommands.Logs.class,
+                dev.hako.cli.container.ContainerCommands.Wait.class, dev.hako.cli.container.ContainerCommands.Exec.class,
+                dev.hako.cli.container.ContainerCommands.ContainerGroup.class,
                 Version.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--root", description = "Persistent state directory (default: ${DEFAULT-VALUE})",

@@ -149,4 +149,76 @@ class RegistryCliTest {
             return s.filter(p -> !p.getFileName().toString().startsWith(".")).count();
         }
     }
+
+    /** A tar with the given files (name → content; content null = directory), fixed times. */
+    static byte[] tar(String... nameContent) throws Exception {
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var t = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(bytes)) {
+            for (int i = 0; i < nameContent.length; i += 2) {
+                byte[] b = nameContent[i + 1] == null ? new byte[0] : nameContent[i + 1].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(nameContent[i]);
+                e.setModTime(0);
+                if (nameContent[i + 1] != null) e.setSize(b.length);
+                t.putArchiveEntry(e);
+                t.write(b);
+                t.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    static byte[] gzip(byte[] b) throws Exception {
+        var out = new java.io.ByteArrayOutputStream();
+        try (var gz = new java.util.zip.GZIPOutputStream(out)) { gz.write(b); }
+        return out.toByteArray();
+    }
+
+    @Test
+    void multiLayerImageWithWhiteoutsPullsSavesAndPushes() throws Exception {
+        // three layers built here: a base, one deleting a file of the base (whiteout), one adding to a base dir
+        byte[][] tars = {
+                tar("etc/", null, "etc/a", "from base", "etc/gone", "deleted above"),
+                tar("etc/", null, "etc/.wh.gone", ""),
+                tar("etc/", null, "etc/b", "from top")};
+        Path layout = work.resolve("multi-" + UUID.randomUUID());
+        var store = dev.hako.image.content.ContentStore.open(layout);
+        List<dev.hako.oci.image.Descriptor> layers = new java.util.ArrayList<>();
+        List<dev.hako.oci.image.Digest> diffIds = new java.util.ArrayList<>();
+        for (byte[] t : tars) {
+            layers.add(store.put(dev.hako.oci.image.MediaTypes.OCI_LAYER_GZIP, gzip(t)));
+            diffIds.add(dev.hako.oci.image.Digest.sha256(t));
+        }
+        var config = new dev.hako.oci.image.ImageConfig("2026-01-01T00:00:00Z", null, "amd64", "linux", null, null, null,
+                dev.hako.oci.image.ImageConfig.Config.of(null, null, List.of("/bin/sh"), null),
+                new dev.hako.oci.image.ImageConfig.RootFs(diffIds), null);
+        var configDesc = store.put(dev.hako.oci.image.MediaTypes.OCI_CONFIG, Json.bytes(config));
+        var manifest = new dev.hako.oci.image.Manifest(dev.hako.oci.image.MediaTypes.OCI_MANIFEST, configDesc, layers);
+        var md = store.put(dev.hako.oci.image.MediaTypes.OCI_MANIFEST, Json.bytes(manifest));
+        store.tag("multi", md);
+        String ref = registry.host + "/test/multi:1";
+        Cli.sh("skopeo", "copy", "--dest-tls-verify=false", "oci:" + layout + ":multi", "docker://" + ref);
+
+        Cli cli = new Cli(Files.createTempDirectory(work, "root-"));
+        var pull = cli.run("pull", ref);
+        assertThat(pull.code()).as(pull.toString()).isZero();
+        assertThat(pull.out().lines().filter(l -> l.endsWith(": Pull complete")).count()).isEqualTo(3);
+        JsonNode img = Json.mapper().readTree(cli.run("inspect", ref).out()).get(0);
+        assertThat(img.at("/RootFS/Layers")).hasSize(3);
+        String[] lowers = img.at("/GraphDriver/Data/LowerDir").asText().split(":");
+        assertThat(lowers).hasSize(3);
+        // top first, as overlay wants them
+        assertThat(Path.of(lowers[0]).resolve("etc/b")).hasContent("from top");
+        assertThat(Path.of(lowers[2]).resolve("etc/gone")).hasContent("deleted above");
+        // the whiteout in overlay form: a 0/0 character device
+        String stat = Cli.sh("stat", "-c", "%F %t:%T", Path.of(lowers[1]).resolve("etc/gone").toString()).strip();
+        assertThat(stat).isEqualTo("character special file 0:0");
+
+        Path archive = work.resolve("multi-" + UUID.randomUUID() + ".tar");
+        assertThat(cli.run("save", "-o", archive.toString(), ref).code()).isZero();
+        assertThat(Json.mapper().readTree(Cli.sh("skopeo", "inspect", "docker-archive:" + archive)).get("Layers")).hasSize(3);
+
+        var push = cli.run("push", registry.host + "/test/multi:1");
+        assertThat(push.code()).as(push.toString()).isZero();
+        assertThat(push.out()).contains(": Layer already exists");
+    }
 }

@@ -94,7 +94,7 @@ class ContainerStoreTest {
     @Test
     void removeRefusesToCrossSymlinks() throws Exception {
         var s = new ContainerStore(root);
-        var r = s.create(template("1"), "x");
+        var r = s.create(template("1"), "xx");
         Path outside = Files.createDirectories(root.resolve("outside"));
         Files.writeString(outside.resolve("keep"), "k");
         Files.createSymbolicLink(s.dir(r.id()).resolve("link"), outside);

@@ -12,8 +12,6 @@ import dev.hako.oci.image.MediaTypes;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,10 +33,14 @@ final class EarlyUnpacker implements dev.hako.image.registry.ProgressListener, A
     private final RegistryClient client;
     private final ContentStore content;
     private final Unpack unpack;
-    private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
-    private volatile CompletableFuture<Manifest> manifest;
-    private final CompletableFuture<ImageConfig> config = new CompletableFuture<>();
-    private final Map<Digest, Future<?>> jobs = new ConcurrentHashMap<>();
+    // unpacks block in flock(2) waiting for their parent layer: platform threads, so no carrier is pinned
+    private final ExecutorService pool = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().name("hako-unpack-", 0).factory());
+    private final ExecutorService io = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile Manifest manifest;
+    private volatile ImageConfig config;
+    private final java.util.Set<Digest> stored = ConcurrentHashMap.newKeySet();
+    private final List<Future<?>> jobs = new ArrayList<>();   // guarded by this
+    private int next;                                         // guarded by this: the lowest layer not started
 
     EarlyUnpacker(RegistryClient client, ContentStore content, Unpack unpack) {
         this.client = client;
@@ -49,42 +51,58 @@ final class EarlyUnpacker implements dev.hako.image.registry.ProgressListener, A
     @Override
     public void resolved(Reference reference, Descriptor manifestDesc) {
         Reference byDigest = reference.withDigest(manifestDesc.digest());
-        manifest = CompletableFuture.supplyAsync(() -> {
-            if (!(client.getManifest(byDigest).document() instanceof Manifest m)) throw new IllegalStateException("not a manifest");
-            return m;
-        }, pool);
+        io.submit(() -> {
+            try {
+                if (client.getManifest(byDigest).document() instanceof Manifest m) {
+                    manifest = m;
+                    advance();
+                }
+            } catch (RuntimeException e) {
+                // no early unpacking; the final pass does it all
+            }
+        });
     }
 
     @Override
     public void blobDone(Descriptor blob, BlobOutcome outcome) {
         if (MediaTypes.isConfig(blob.mediaType())) {
-            pool.submit(() -> {
+            io.submit(() -> {
                 try {
-                    config.complete(Json.parse(content.read(blob, ContentStore.MAX_CONFIG_SIZE), ImageConfig.class));
+                    config = Json.parse(content.read(blob, ContentStore.MAX_CONFIG_SIZE), ImageConfig.class);
+                    advance();
                 } catch (RuntimeException e) {
-                    config.completeExceptionally(e);
+                    // as above
                 }
             });
             return;
         }
-        CompletableFuture<Manifest> m = manifest;
-        if (m == null || !MediaTypes.isLayer(blob.mediaType())) return;
-        jobs.computeIfAbsent(blob.digest(), d -> pool.submit(() -> {
-            Manifest man = m.join();
-            List<Digest> diffIds = config.join().diffIds();
-            List<Descriptor> layers = man.layersOrEmpty();
-            if (diffIds.size() != layers.size()) return null;
-            List<Digest> chains = ImageService.chainIds(diffIds);
-            for (int i = 0; i < layers.size(); i++) {
-                if (layers.get(i).digest().equals(d)) unpack.unpack(layers.get(i), i == 0 ? null : chains.get(i - 1), diffIds.get(i));
-            }
-            return null;
-        }));
+        stored.add(blob.digest());
+        advance();
+    }
+
+    /** Starts layers bottom-up as far as they are stored, so a layer's parent is always done or in progress. */
+    private synchronized void advance() {
+        Manifest m = manifest;
+        ImageConfig c = config;
+        if (m == null || c == null) return;
+        List<Descriptor> layers = m.layersOrEmpty();
+        List<Digest> diffIds = c.diffIds();
+        if (diffIds.size() != layers.size()) return;
+        List<Digest> chains = ImageService.chainIds(diffIds);
+        while (next < layers.size() && stored.contains(layers.get(next).digest())) {
+            int i = next++;
+            jobs.add(pool.submit(() -> {
+                unpack.unpack(layers.get(i), i == 0 ? null : chains.get(i - 1), diffIds.get(i));
+                return null;
+            }));
+        }
     }
 
     /** Waits for the started unpacks; their failures are left to the final pass to report. */
     void await() {
-        for (Future<?> f : new ArrayList<>(jobs.values())) {
+        List<Future<?>> started;
+        synchronized (this) { started = new ArrayList<>(jobs); }
+        for (Future<?> f : started) {
             try {
                 f.get();
             } catch (Exception e) {
@@ -95,6 +113,7 @@ final class EarlyUnpacker implements dev.hako.image.registry.ProgressListener, A
 
     @Override
     public void close() {
+        io.shutdownNow();
         pool.shutdownNow();
     }
 

@@ -478,7 +478,9 @@ public final class ImageService {
                     + " diff_ids but the manifest has " + layers.size() + " layers");
         List<Digest> chains = chainIds(diffIds);
         List<java.util.concurrent.Future<Long>> jobs = new ArrayList<>();
-        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+        // platform threads: an unpack blocks in flock(2) until its parent layer is done, which would pin a carrier
+        try (var pool = java.util.concurrent.Executors.newThreadPerTaskExecutor(
+                Thread.ofPlatform().daemon().name("hako-unpack-", 0).factory())) {
             for (int i = 0; i < layers.size(); i++) {
                 int at = i;
                 jobs.add(pool.submit(() -> unpackOne(layers.get(at), at == 0 ? null : chains.get(at - 1),

@@ -346,25 +346,31 @@ public final class Fs {
             MemorySegment b = a.allocate(256, 8);
             // STATX_BASIC_STATS = 0x7ff
             Native.check((int) STATX.invokeExact(err, dirfd, str(a, name), flags, 0x7ff, b), err, "statx", what);
-            return new Stat(
-                    b.get(ValueLayout.JAVA_SHORT, 28) & 0xffff,
-                    b.get(JAVA_INT, 20), b.get(JAVA_INT, 24),
-                    b.get(JAVA_LONG, 40), b.get(JAVA_LONG, 48), b.get(JAVA_INT, 16), b.get(JAVA_LONG, 32),
-                    b.get(JAVA_INT, 136), b.get(JAVA_INT, 140), b.get(JAVA_INT, 128), b.get(JAVA_INT, 132),
-                    b.get(JAVA_LONG, 64), b.get(JAVA_INT, 72),
-                    b.get(JAVA_LONG, 112), b.get(JAVA_INT, 120),
-                    b.get(JAVA_LONG, 96), b.get(JAVA_INT, 104));
+            return stat(b);
         } catch (Throwable t) { throw rethrow(t); }
     }
 
-    /** lstat relative to dirfd; null when nothing is there (ENOENT). */
+    /** lstat relative to dirfd; null when nothing is there (ENOENT, checked without building an exception). */
     public static Stat lstatOrNull(int dirfd, String name, String what) {
-        try {
-            return statx(dirfd, name, AT_SYMLINK_NOFOLLOW, what);
-        } catch (SyscallException e) {
-            if (e.errno() == Errno.ENOENT) return null;
-            throw e;
-        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment err = Native.errnoSegment(a);
+            MemorySegment b = a.allocate(256, 8);
+            int r = (int) STATX.invokeExact(err, dirfd, str(a, name), AT_SYMLINK_NOFOLLOW, 0x7ff, b);
+            if (r == -1 && Native.errno(err) == Errno.ENOENT) return null;
+            Native.check(r, err, "statx", what);
+            return stat(b);
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    private static Stat stat(MemorySegment b) {
+        return new Stat(
+                b.get(ValueLayout.JAVA_SHORT, 28) & 0xffff,
+                b.get(JAVA_INT, 20), b.get(JAVA_INT, 24),
+                b.get(JAVA_LONG, 40), b.get(JAVA_LONG, 48), b.get(JAVA_INT, 16), b.get(JAVA_LONG, 32),
+                b.get(JAVA_INT, 136), b.get(JAVA_INT, 140), b.get(JAVA_INT, 128), b.get(JAVA_INT, 132),
+                b.get(JAVA_LONG, 64), b.get(JAVA_INT, 72),
+                b.get(JAVA_LONG, 112), b.get(JAVA_INT, 120),
+                b.get(JAVA_LONG, 96), b.get(JAVA_INT, 104));
     }
 
     public static Stat fstat(int fd, String what) {

@@ -2,6 +2,7 @@ package dev.hako.runtime.cli;
 
 import dev.hako.runtime.capabilities.Capability;
 import dev.hako.runtime.namespaces.NamespaceType;
+import dev.hako.runtime.seccomp.SeccompCompiler;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -33,15 +34,6 @@ public final class FeaturesCommand implements CommandSpec.Command {
             "rro", "rrw", "rshared", "rslave", "rstrictatime", "rsuid", "rsymfollow", "runbindable", "rw",
             "shared", "silent", "slave", "strictatime", "suid", "symfollow", "sync", "tmpcopyup", "unbindable");
 
-    static final List<String> SECCOMP_ACTIONS = List.of("SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
-            "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP");
-
-    static final List<String> SECCOMP_OPERATORS = List.of("SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE",
-            "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE");
-
-    static final List<String> SECCOMP_ARCHS = List.of("SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32",
-            "SCMP_ARCH_AARCH64");
-
     @Override
     public int execute() {
         g.out().println(JsonText.indented(features(), "    "));
@@ -62,8 +54,10 @@ public final class FeaturesCommand implements CommandSpec.Command {
                         "namespaces", List.copyOf(namespaces),
                         "capabilities", caps,
                         "cgroup", obj("v1", true, "v2", true, "systemd", false, "systemdUser", false),
-                        "seccomp", obj("enabled", true, "actions", SECCOMP_ACTIONS, "operators", SECCOMP_OPERATORS,
-                                "archs", SECCOMP_ARCHS),
+                        // what the seccomp compiler accepts (it compiles BPF itself: no libseccomp)
+                        "seccomp", obj("enabled", true, "actions", SeccompCompiler.KNOWN_ACTIONS,
+                                "operators", SeccompCompiler.KNOWN_OPERATORS, "archs", SeccompCompiler.SUPPORTED_ARCHES,
+                                "knownFlags", SeccompCompiler.KNOWN_FLAGS, "supportedFlags", SeccompCompiler.KNOWN_FLAGS),
                         "apparmor", obj("enabled", false),
                         "selinux", obj("enabled", false)),
                 "annotations", obj(

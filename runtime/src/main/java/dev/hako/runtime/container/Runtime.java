@@ -79,7 +79,12 @@ public final class Runtime {
 
     /** runc create: the init waits on the exec fifo until {@link #start}. */
     public ContainerInfo create(String id, Path bundle, CreateOptions o) {
-        Launched l = launchInit(id, bundle, o, LaunchPlan.Mode.CREATE, Supervision.DETACH);
+        return create(id, bundle, o, Supervision.DETACH);
+    }
+
+    /** create with the executor staying as the container's monitor ({@link Supervision#MONITOR}, for the engine). */
+    public ContainerInfo create(String id, Path bundle, CreateOptions o, Supervision supervision) {
+        Launched l = launchInit(id, bundle, o, LaunchPlan.Mode.CREATE, supervision);
         l.launch().close();
         return info(l.record(), Status.CREATED);
     }
@@ -234,20 +239,22 @@ public final class Runtime {
             byte[] b = new byte[16];
             boolean writerSeen = false;
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            boolean gotData = false;
             while (true) {
                 int n;
                 try {
                     n = Fds.read(fd, b, 0, b.length);
                 } catch (SyscallException e) {
                     if (e.errno() != Errno.EAGAIN) throw e;
-                    writerSeen = true;  // a writer has it open but has not written yet
+                    writerSeen = true;  // a writer has it open but has not written (or closed) yet
                     n = -1;
                 }
-                if (n > 0) break;
-                if (n == 0 && writerSeen) break; // written nothing, but opened and closed (exec'd): started
+                if (n > 0) { gotData = true; continue; }
+                // EOF after the writer came: it closed its end (on exec, when it is close-on-exec)
+                if (n == 0 && (writerSeen || gotData)) break;
                 if (!StateStore.initAlive(r)) throw new ContainerException("cannot start a container that has stopped");
                 if (System.nanoTime() > deadline) break; // the writer came and went between two reads
-                sleep(2);
+                sleep(1);
             }
         } finally {
             Fds.close(fd);
@@ -256,6 +263,23 @@ public final class Runtime {
             Files.deleteIfExists(fifo);
         } catch (IOException e) {
             throw new ContainerException("remove " + fifo + ": " + e.getMessage(), 1, e);
+        }
+        awaitExec(r);
+    }
+
+    /**
+     * start returns once the user process runs (poststart hooks come after it, runtime-spec): the init
+     * still runs the startContainer hooks after the fifo, so wait until it is no longer the executor.
+     */
+    private static void awaitExec(ContainerRecord r) {
+        Path exe = Path.of("/proc/" + r.initPid() + "/exe");
+        while (StateStore.initAlive(r)) {
+            try {
+                if (!Files.readSymbolicLink(exe).toString().startsWith("/memfd:hako-executor")) return;
+            } catch (IOException e) {
+                return; // gone (or a kernel thread-like state): nothing to wait for
+            }
+            sleep(1);
         }
     }
 

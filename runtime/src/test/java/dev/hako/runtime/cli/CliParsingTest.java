@@ -356,5 +356,7 @@ class CliParsingTest {
         assertThat(tree.at("/linux/capabilities").size()).isEqualTo(41);
         assertThat(tree.at("/linux/cgroup/systemd").asBoolean()).isFalse();
         assertThat(tree.get("mountOptions").toString()).contains("\"rbind\"", "\"idmap\"");
+        assertThat(tree.at("/linux/seccomp/archs").toString()).contains("\"SCMP_ARCH_X86_64\"");
+        assertThat(tree.at("/linux/seccomp/actions").toString()).contains("\"SCMP_ACT_ERRNO\"", "\"SCMP_ACT_KILL_PROCESS\"");
     }
 }

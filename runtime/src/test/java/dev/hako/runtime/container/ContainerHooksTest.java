@@ -52,6 +52,12 @@ class ContainerHooksTest {
         return new Hooks.Hook("/bin/sh", List.of("sh", "-c", "printf '%s %s\\n' \"$0\" \"$(cat)\" >> " + log, name), null, 5);
     }
 
+    /** Like logHook, but half a second late: start must still wait for it (it runs before the user process). */
+    static Hooks.Hook slowLogHook(String name, String log) {
+        return new Hooks.Hook("/bin/sh", List.of("sh", "-c", "s=$(cat); sleep 0.5; printf '%s %s\\n' \"$0\" \"$s\" >> " + log, name),
+                null, 5);
+    }
+
     static Hooks.Hook shHook(String script, Integer timeout) {
         return new Hooks.Hook("/bin/sh", List.of("sh", "-c", script), List.of("HOOKVAR=x"), timeout);
     }
@@ -75,7 +81,7 @@ class ContainerHooksTest {
         ids.add(id);
         String host = logDir.resolve("log").toString();
         Hooks hooks = new Hooks(List.of(logHook("prestart", host)), List.of(logHook("createRuntime1", host), logHook("createRuntime2", host)),
-                List.of(logHook("createContainer", host)), List.of(logHook("startContainer", "/hooklog/log")),
+                List.of(logHook("createContainer", host)), List.of(slowLogHook("startContainer", "/hooklog/log")),
                 List.of(logHook("poststart", host)), List.of(logHook("poststop", host)));
         Path bundle = fx.bundle(id, spec(hooks, "sleep", "1000"));
         var info = rt.create(id, bundle, CreateOptions.defaults().withStdio(Stdio.nulls()));

@@ -1,0 +1,423 @@
+package dev.hako.cli.container;
+
+import dev.hako.cli.format.TabWriter;
+import dev.hako.cli.format.Units;
+import dev.hako.engine.ContainerView;
+import dev.hako.engine.Engine;
+import dev.hako.engine.EngineException;
+import dev.hako.engine.config.RunOptions;
+import dev.hako.engine.container.ContainerRecord;
+import dev.hako.engine.container.Status;
+import dev.hako.engine.logs.JsonFileLog;
+import dev.hako.engine.logs.LogEntry;
+import dev.hako.kernel.exec.Stdio;
+import dev.hako.oci.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** The container commands: run, create, start, stop, kill, rm, ps, logs, wait, exec, container inspect. */
+public final class ContainerCommands {
+    private ContainerCommands() {}
+
+    abstract static class Base implements Callable<Integer> {
+        @Spec CommandSpec spec;
+        private Engine engine;
+
+        PrintWriter out() { return spec.commandLine().getOut(); }
+
+        PrintWriter err() { return spec.commandLine().getErr(); }
+
+        /** The root command's --root/--runroot, read through picocli (the root's fields are not ours). */
+        Engine engine() {
+            if (engine == null) {
+                Path root = spec.root().findOption("--root").getValue();
+                Path runroot = spec.root().findOption("--runroot").getValue();
+                engine = new Engine(root, runroot, m -> err().println("WARNING: " + m));
+            }
+            return engine;
+        }
+
+        boolean debug() {
+            var o = spec.root().findOption("--debug");
+            return o != null && Boolean.TRUE.equals(o.getValue());
+        }
+
+        @Override
+        public final Integer call() {
+            try {
+                return execute();
+            } catch (EngineException e) {
+                err().println("Error: " + e.getMessage());
+                if (debug()) e.printStackTrace(err());
+                return e.exitCode();
+            } finally {
+                out().flush();
+                err().flush();
+            }
+        }
+
+        abstract int execute();
+
+        /** Runs {@code each} for every argument; docker prints each failure and exits 1. */
+        int forEach(List<String> refs, java.util.function.Consumer<String> each) {
+            int code = 0;
+            for (String ref : refs) {
+                try {
+                    each.accept(ref);
+                } catch (EngineException e) {
+                    err().println("Error response from daemon: " + e.getMessage());
+                    code = 1;
+                }
+            }
+            return code;
+        }
+
+        /** Copies log records to out/err until the container has exited (follow) or once. */
+        void printLog(String ref, boolean follow) {
+            JsonFileLog log = engine().log(ref);
+            long offset = 0;
+            while (true) {
+                boolean done = !follow || engine().inspect(ref).status().exited();
+                JsonFileLog.Chunk c = log.readFrom(offset);
+                offset = c.next();
+                for (LogEntry e : c.entries()) (e.stderr() ? err() : out()).print(e.log());
+                out().flush();
+                err().flush();
+                if (done) return;
+                if (c.entries().isEmpty()) sleep(50);
+            }
+        }
+    }
+
+    /** The flags create and run share (docker's container options). */
+    abstract static class CreateBase extends Base {
+        @Option(names = "--name", description = "Assign a name to the container") String name;
+        @Option(names = {"-e", "--env"}, description = "Set environment variables") List<String> env = new ArrayList<>();
+        @Option(names = {"-u", "--user"}, description = "Username or UID (format: <name|uid>[:<group|gid>])") String user;
+        @Option(names = {"-w", "--workdir"}, description = "Working directory inside the container") String workdir;
+        @Option(names = "--entrypoint", description = "Overwrite the default ENTRYPOINT of the image") String entrypoint;
+        @Option(names = {"-h", "--hostname"}, description = "Container host name") String hostname;
+        @Option(names = {"-v", "--volume"}, description = "Bind mount a volume (/src:/dst[:ro])") List<String> volumes = new ArrayList<>();
+        @Option(names = "--tmpfs", description = "Mount a tmpfs directory") List<String> tmpfs = new ArrayList<>();
+        @Option(names = "--read-only", description = "Mount the container's root filesystem as read only") boolean readOnly;
+        @Option(names = {"-m", "--memory"}, description = "Memory limit") String memory;
+        @Option(names = "--cpus", description = "Number of CPUs") double cpus;
+        @Option(names = "--pids-limit", description = "Tune container pids limit") long pidsLimit;
+        @Option(names = "--cap-add", description = "Add Linux capabilities") List<String> capAdd = new ArrayList<>();
+        @Option(names = "--cap-drop", description = "Drop Linux capabilities") List<String> capDrop = new ArrayList<>();
+        @Option(names = "--privileged", description = "Give extended privileges to this container") boolean privileged;
+        @Option(names = "--security-opt", description = "Security options") List<String> securityOpt = new ArrayList<>();
+        @Option(names = "--shm-size", description = "Size of /dev/shm") String shmSize;
+        @Option(names = "--sysctl", description = "Sysctl options") Map<String, String> sysctls = new LinkedHashMap<>();
+        @Option(names = {"-t", "--tty"}, description = "Allocate a pseudo-TTY (not supported yet)") boolean tty;
+        @Option(names = {"-i", "--interactive"}, description = "Keep STDIN open (not supported yet)") boolean interactive;
+        @Option(names = "--rm", description = "Automatically remove the container when it exits") boolean rm;
+        @Parameters(index = "0", paramLabel = "IMAGE") String image;
+        @Parameters(index = "1..*", paramLabel = "COMMAND") List<String> command = new ArrayList<>();
+
+        ContainerRecord createContainer() {
+            if (tty || interactive) throw new EngineException("-t and -i are not supported yet (no attach in the monitor)", 125, null);
+            List<String> e = new ArrayList<>();
+            for (String x : env) {
+                if (!x.contains("=")) {
+                    String v = System.getenv(x);  // docker: a bare name takes the caller's value, or is dropped
+                    if (v == null) continue;
+                    x = x + "=" + v;
+                }
+                e.add(x);
+            }
+            var o = new RunOptions(command, entrypoint, e, user, workdir, hostname, readOnly, bytes(memory, "--memory"),
+                    cpus, pidsLimit, capAdd, capDrop, privileged, securityOpt, tmpfs, volumes, bytes(shmSize, "--shm-size"),
+                    sysctls, tty, interactive);
+            return engine().create(image, name, o, rm);
+        }
+    }
+
+    /** docker's RAMInBytes: 1024, 512k, 64m, 1g (binary units; a trailing b is allowed). */
+    static long bytes(String text, String flag) {
+        if (text == null || text.isEmpty()) return 0;
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        if (t.endsWith("b") && t.length() > 1 && !Character.isDigit(t.charAt(t.length() - 2))) t = t.substring(0, t.length() - 1);
+        long mult = 1;
+        char last = t.charAt(t.length() - 1);
+        switch (last) {
+            case 'k' -> mult = 1L << 10;
+            case 'm' -> mult = 1L << 20;
+            case 'g' -> mult = 1L << 30;
+            case 't' -> mult = 1L << 40;
+            case 'b' -> mult = 1;
+            default -> { }
+        }
+        if (!Character.isDigit(last)) t = t.substring(0, t.length() - 1);
+        try {
+            double v = Double.parseDouble(t);
+            if (v < 0) throw new NumberFormatException();
+            return (long) (v * mult);
+        } catch (NumberFormatException e) {
+            throw new EngineException("invalid argument \"" + text + "\" for \"" + flag + "\" flag: invalid size: '" + text + "'", 125, e);
+        }
+    }
+
+    @Command(name = "create", description = "Create a new container")
+    public static final class Create extends CreateBase {
+        @Override
+        int execute() {
+            out().println(createContainer().id());
+            return 0;
+        }
+    }
+
+    @Command(name = "run", description = "Create and run a new container from an image")
+    public static final class Run extends CreateBase {
+        @Option(names = {"-d", "--detach"}, description = "Run container in background and print container ID") boolean detach;
+
+        @Override
+        int execute() {
+            ContainerRecord r = createContainer();
+            try {
+                engine().start(r.id());
+            } catch (EngineException e) {
+                if (rm) engine().remove(r.id(), true);
+                throw e;
+            }
+            if (detach) {
+                out().println(r.id());
+                return 0;
+            }
+            printLog(r.id(), true);
+            int code = engine().waitFor(r.id());
+            if (rm) engine().remove(r.id(), true);
+            return code;
+        }
+    }
+
+    @Command(name = "start", description = "Start one or more stopped containers")
+    public static final class Start extends Base {
+        @Option(names = {"-a", "--attach"}, description = "Attach STDOUT/STDERR (follows the log until the container exits)") boolean attach;
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER") List<String> refs;
+
+        @Override
+        int execute() {
+            if (attach) {
+                String ref = refs.getFirst();
+                engine().start(ref);
+                printLog(ref, true);
+                return engine().waitFor(ref);
+            }
+            return forEach(refs, ref -> {
+                engine().start(ref);
+                out().println(ref);
+            });
+        }
+    }
+
+    @Command(name = "stop", description = "Stop one or more running containers")
+    public static final class Stop extends Base {
+        @Option(names = {"-t", "--time"}, description = "Seconds to wait before killing the container") Integer time;
+        @Option(names = {"-s", "--signal"}, description = "Signal to send (default: the image's StopSignal or SIGTERM)") String signal;
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER") List<String> refs;
+
+        @Override
+        int execute() {
+            return forEach(refs, ref -> {
+                engine().stop(ref, time);
+                out().println(ref);
+            });
+        }
+    }
+
+    @Command(name = "kill", description = "Kill one or more running containers")
+    public static final class Kill extends Base {
+        @Option(names = {"-s", "--signal"}, description = "Signal to send to the container", defaultValue = "KILL") String signal;
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER") List<String> refs;
+
+        @Override
+        int execute() {
+            return forEach(refs, ref -> {
+                engine().kill(ref, signal);
+                out().println(ref);
+            });
+        }
+    }
+
+    @Command(name = "rm", description = "Remove one or more containers")
+    public static final class Rm extends Base {
+        @Option(names = {"-f", "--force"}, description = "Force the removal of a running container (uses SIGKILL)") boolean force;
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER") List<String> refs;
+
+        @Override
+        int execute() {
+            return forEach(refs, ref -> {
+                engine().remove(ref, force);
+                out().println(ref);
+            });
+        }
+    }
+
+    @Command(name = "wait", description = "Block until one or more containers stop, then print their exit codes")
+    public static final class Wait extends Base {
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER") List<String> refs;
+
+        @Override
+        int execute() {
+            return forEach(refs, ref -> out().println(engine().waitFor(ref)));
+        }
+    }
+
+    @Command(name = "logs", description = "Fetch the logs of a container")
+    public static final class Logs extends Base {
+        @Option(names = {"-f", "--follow"}, description = "Follow log output") boolean follow;
+        @Parameters(index = "0", paramLabel = "CONTAINER") String ref;
+
+        @Override
+        int execute() {
+            printLog(ref, follow);
+            return 0;
+        }
+    }
+
+    @Command(name = "exec", description = "Execute a command in a running container")
+    public static final class Exec extends Base {
+        @Option(names = {"-d", "--detach"}, description = "Detached mode: run command in the background") boolean detach;
+        @Option(names = {"-e", "--env"}, description = "Set environment variables") List<String> env = new ArrayList<>();
+        @Option(names = {"-u", "--user"}, description = "Username or UID") String user;
+        @Option(names = {"-w", "--workdir"}, description = "Working directory inside the container") String workdir;
+        @Option(names = {"-t", "--tty"}, description = "Allocate a pseudo-TTY (not supported yet)") boolean tty;
+        @Option(names = {"-i", "--interactive"}, description = "Keep STDIN open") boolean interactive;
+        @Parameters(index = "0", paramLabel = "CONTAINER") String ref;
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND") List<String> command;
+
+        @Override
+        int execute() {
+            if (tty) throw new EngineException("-t is not supported yet", 125, null);
+            out().flush();
+            Stdio stdio = detach ? Stdio.nulls() : interactive ? Stdio.inherit() : new Stdio(Stdio.NULL, Stdio.INHERIT, Stdio.INHERIT);
+            return engine().exec(ref, command, env, user, workdir, detach, stdio);
+        }
+    }
+
+    @Command(name = "ps", description = "List containers")
+    public static final class Ps extends PsBase {}
+
+    @Command(name = "ls", aliases = {"list", "ps"}, description = "List containers")
+    public static final class Ls extends PsBase {}
+
+    abstract static class PsBase extends Base {
+        @Option(names = {"-a", "--all"}, description = "Show all containers (default shows just running)") boolean all;
+        @Option(names = {"-q", "--quiet"}, description = "Only display container IDs") boolean quiet;
+        @Option(names = "--no-trunc", description = "Don't truncate output") boolean noTrunc;
+
+        @Override
+        int execute() {
+            List<ContainerView> views = new ArrayList<>(engine().list());
+            views.removeIf(v -> !all && !v.status().running());
+            views.sort((a, b) -> b.record().created().compareTo(a.record().created())); // newest first, as docker
+            if (quiet) {
+                for (ContainerView v : views) out().println(noTrunc ? v.record().id() : v.record().shortId());
+                return 0;
+            }
+            Instant now = Instant.now();
+            TabWriter t = new TabWriter(10, 3);
+            t.add("CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES\n");
+            for (ContainerView v : views) {
+                ContainerRecord r = v.record();
+                String cmd = "\"" + (noTrunc ? String.join(" ", r.args()) : Units.ellipsis(String.join(" ", r.args()), 20)) + "\"";
+                t.add((noTrunc ? r.id() : r.shortId()) + "\t" + r.image() + "\t" + cmd + "\t"
+                        + Units.ago(instant(r.created()), now) + "\t" + statusText(v, now) + "\t\t" + r.name() + "\n");
+            }
+            out().print(t.render());
+            return 0;
+        }
+    }
+
+    /** docker's STATUS column: "Created", "Up 5 seconds", "Exited (0) 2 minutes ago". */
+    static String statusText(ContainerView v, Instant now) {
+        Status s = v.status();
+        return switch (s.state()) {
+            case "created" -> "Created";
+            case "running" -> "Up " + (v.state().startedAt() == null ? "" : Units.humanDuration(java.time.Duration.between(instant(v.state().startedAt()), now)));
+            case "paused" -> "Up " + Units.humanDuration(java.time.Duration.between(instant(v.state().startedAt()), now)) + " (Paused)";
+            default -> "Exited (" + s.exitCode() + ") " + (s.finishedAt() == null ? "" : Units.ago(instant(s.finishedAt()), now));
+        };
+    }
+
+    private static Instant instant(String rfc3339) {
+        try {
+            return rfc3339 == null ? null : Instant.parse(rfc3339);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    @Command(name = "container", description = "Manage containers",
+            subcommands = {Run.class, Create.class, Start.class, Stop.class, Kill.class, Rm.class, Wait.class, Logs.class,
+                    Exec.class, Inspect.class, Ls.class})
+    public static final class ContainerGroup extends Base {
+        @Override
+        int execute() {
+            spec.commandLine().usage(out());
+            return 0;
+        }
+    }
+
+    @Command(name = "inspect", description = "Display detailed information on one or more containers")
+    public static final class Inspect extends Base {
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER") List<String> refs;
+
+        @Override
+        int execute() {
+            List<Object> out = new ArrayList<>();
+            int code = forEach(refs, ref -> out.add(details(engine().inspect(ref))));
+            out().println(Json.write(out));
+            return code;
+        }
+    }
+
+    /** A subset of docker's container inspect document, with its field names. */
+    static Map<String, Object> details(ContainerView v) {
+        ContainerRecord r = v.record();
+        Status s = v.status();
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("Status", s.state());
+        state.put("Running", s.running());
+        state.put("Paused", s.state().equals("paused"));
+        state.put("Pid", s.pid());
+        state.put("ExitCode", s.exitCode());
+        state.put("StartedAt", v.state().startedAt() == null ? "0001-01-01T00:00:00Z" : v.state().startedAt());
+        state.put("FinishedAt", s.finishedAt() == null ? "0001-01-01T00:00:00Z" : s.finishedAt());
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("Id", r.id());
+        d.put("Created", r.created());
+        d.put("Path", r.args().isEmpty() ? "" : r.args().getFirst());
+        d.put("Args", r.args().size() > 1 ? r.args().subList(1, r.args().size()) : List.of());
+        d.put("State", state);
+        d.put("Image", r.imageId());
+        d.put("Name", "/" + r.name());
+        d.put("Config", Map.of("Image", r.image(), "StopSignal", r.stopSignal() == null ? "" : r.stopSignal(),
+                "Labels", r.labels()));
+        d.put("HostConfig", Map.of("AutoRemove", r.autoRemove()));
+        return d;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EngineException("interrupted");
+        }
+    }
+}

@@ -1,0 +1,402 @@
+package dev.hako.engine;
+
+import dev.hako.engine.config.ContainerSpecBuilder;
+import dev.hako.engine.config.RunOptions;
+import dev.hako.engine.container.ContainerRecord;
+import dev.hako.engine.container.ContainerState;
+import dev.hako.engine.container.ContainerStore;
+import dev.hako.engine.container.Status;
+import dev.hako.engine.logs.JsonFileLog;
+import dev.hako.image.snapshot.Snapshot;
+import dev.hako.image.snapshot.Snapshotter;
+import dev.hako.image.store.ImageRecord;
+import dev.hako.image.store.ImageService;
+import dev.hako.kernel.exec.LaunchException;
+import dev.hako.kernel.exec.Stdio;
+import dev.hako.kernel.exec.Supervision;
+import dev.hako.kernel.fs.Fs;
+import dev.hako.oci.Json;
+import dev.hako.oci.image.ImageConfig;
+import dev.hako.oci.runtime.Process;
+import dev.hako.oci.runtime.Spec;
+import dev.hako.runtime.cli.Signals;
+import dev.hako.runtime.container.ContainerException;
+import dev.hako.runtime.container.ContainerInfo;
+import dev.hako.runtime.container.CreateOptions;
+import dev.hako.runtime.container.ExecOptions;
+import dev.hako.runtime.container.Runtime;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Containers as a library: what `hako create/start/stop/kill/rm/ps/logs/wait/exec` do. Daemonless: every
+ * container's executor stays as its monitor (kernel/src/main/c/monitor.c), which writes the log and the exit
+ * file, so any later hako process can tell what happened.
+ *
+ * <p>Per container, under {@code <root>/containers/<id>/}: container.json, state.json, config.json (the
+ * bundle), snapshot/ (overlay upper and work), rootfs/ (the mounted snapshot), hostname, hosts, resolv.conf,
+ * ctr.log and exit. The OCI runtime's state is under {@code <runRoot>/runtime}.
+ */
+public final class Engine {
+    private static final int SIGKILL = 9;
+    private static final DateTimeFormatter RFC3339_NANO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.nnnnnnnnn'Z'")
+            .withZone(ZoneOffset.UTC);
+
+    private final ImageService images;
+    private final ContainerStore store;
+    private final Runtime runtime;
+    private final ContainerSpecBuilder specs = new ContainerSpecBuilder();
+
+    /**
+     * @param root    persistent state (/var/lib/hako): images and containers
+     * @param runRoot volatile state (/run/hako): the OCI runtime's container state
+     */
+    public Engine(Path root, Path runRoot, Consumer<String> warn) {
+        this(new ImageService(root), root, runRoot, warn);
+    }
+
+    public Engine(ImageService images, Path root, Path runRoot, Consumer<String> warn) {
+        this.images = images;
+        this.store = new ContainerStore(root);
+        this.runtime = new Runtime(runRoot.resolve("runtime"), warn);
+        images.setImageUsage(imageId -> store.list().stream()
+                .filter(r -> imageId.toString().equals(r.imageId())).map(ContainerRecord::id).toList());
+    }
+
+    public ImageService images() { return images; }
+
+    public ContainerStore store() { return store; }
+
+    // ---------------------------------------------------------------- create
+
+    /** docker create: the bundle and the mounted snapshot; no process runs until {@link #start}. */
+    public ContainerRecord create(String imageRef, String name, RunOptions o, boolean autoRemove) {
+        ImageRecord image;
+        try {
+            image = images.resolve(imageRef);
+        } catch (RuntimeException e) {
+            throw new EngineException("No such image: " + imageRef, 125, e);
+        }
+        ImageConfig.Config config = images.config(image).config();
+        String stopSignal = config != null ? config.stopSignal() : null;
+        Integer stopTimeout = config != null ? config.stopTimeout() : null;
+        // args are computed again (with the rootfs) by the spec builder; this early check gives docker's error first
+        var template = new ContainerRecord("", "", imageRef, image.id().toString(), now(), List.of(), stopSignal,
+                stopTimeout, autoRemove, null);
+        ContainerRecord r = store.create(template, name);
+        Path dir = store.dir(r.id());
+        boolean ok = false;
+        try {
+            Path rootfs = mountSnapshot(dir, image);
+            var etc = ContainerSpecBuilder.EtcFiles.in(dir);
+            Spec spec = specs.build(r.id(), config, o, rootfs, etc);
+            writeEtcFiles(etc, spec.hostname());
+            Json.writeAtomic(dir.resolve("config.json"), spec);
+            r = new ContainerRecord(r.id(), r.name(), r.image(), r.imageId(), r.created(), spec.process().args(),
+                    r.stopSignal(), r.stopTimeout(), r.autoRemove(), r.labels());
+            Json.writeAtomic(dir.resolve(ContainerStore.RECORD), r);
+            ok = true;
+            return r;
+        } finally {
+            if (!ok) {
+                try {
+                    removeFiles(r.id());
+                } catch (RuntimeException e) {
+                    // the original failure is the one to report
+                }
+            }
+        }
+    }
+
+    private Path mountSnapshot(Path dir, ImageRecord image) {
+        try {
+            List<Path> lowers = new ArrayList<>();
+            for (var chain : image.chainIds()) lowers.add(images.layers().diffDir(chain));
+            Snapshot s = Snapshotter.named("overlay").create(dir.resolve("snapshot"), lowers);
+            Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
+            Snapshotter.named(s.kind()).mount(s, rootfs);
+            return rootfs;
+        } catch (IOException e) {
+            throw new UncheckedIOException("prepare the root filesystem in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** After a reboot the snapshot is no longer mounted: mount it again before the container starts. */
+    private void ensureMounted(Path dir) {
+        Path rootfs = dir.resolve("rootfs");
+        if (isMountPoint(rootfs)) return;
+        Snapshot s = Snapshot.load(dir.resolve("snapshot"));
+        Snapshotter.named(s.kind()).mount(s, rootfs);
+    }
+
+    private static boolean isMountPoint(Path p) {
+        try {
+            if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) return false;
+            return !Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS)
+                    .equals(Files.getAttribute(p.getParent(), "unix:dev", LinkOption.NOFOLLOW_LINKS));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void writeEtcFiles(ContainerSpecBuilder.EtcFiles etc, String hostname) {
+        try {
+            Files.writeString(etc.hostname(), hostname + "\n");
+            Files.writeString(etc.hosts(), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                    + "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
+            Files.writeString(etc.resolvConf(), resolvConf());
+        } catch (IOException e) {
+            throw new UncheckedIOException("write " + etc.hosts().getParent() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The host's resolv.conf without loopback resolvers (unreachable from the container's network namespace). */
+    static String resolvConf() {
+        StringBuilder b = new StringBuilder();
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/resolv.conf"))) {
+                String t = line.trim();
+                if (t.startsWith("nameserver") && (t.contains(" 127.") || t.contains(" ::1"))) continue;
+                b.append(line).append('\n');
+            }
+        } catch (IOException e) {
+            // no host file: an empty one, as docker writes when it has nothing
+        }
+        return b.toString();
+    }
+
+    // ---------------------------------------------------------------- start / stop / kill
+
+    /** docker start: launches the container under its monitor. A no-op on a running container. */
+    public void start(String ref) {
+        ContainerRecord r = store.lookup(ref);
+        if (status(r).running()) return;
+        Path dir = store.dir(r.id());
+        // a restart: the previous run's runtime state and exit file go
+        try {
+            runtime.delete(r.id(), true);
+            Files.deleteIfExists(dir.resolve("exit"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("remove " + dir.resolve("exit") + ": " + e.getMessage(), e);
+        }
+        ensureMounted(dir);
+        int dirFd = Fs.openat(Fs.AT_FDCWD, dir.toString(), Fs.O_RDONLY | Fs.O_DIRECTORY | Fs.O_NOFOLLOW | Fs.O_CLOEXEC, 0, dir.toString());
+        try {
+            var stdio = new Stdio(new Stdio.Fd(dirFd), Stdio.NULL, Stdio.NULL);
+            runtime.create(r.id(), dir, CreateOptions.defaults().withStdio(stdio), Supervision.MONITOR);
+            store.writeState(r.id(), new ContainerState(true, now()));
+            runtime.start(r.id());
+        } catch (LaunchException e) {
+            store.writeState(r.id(), new ContainerState(false, null));
+            throw new EngineException(startError(e), e.exitCode() == 1 ? 125 : e.exitCode(), e);
+        } catch (ContainerException e) {
+            throw new EngineException(e.getMessage(), 125, e);
+        } finally {
+            Fs.close(dirFd);
+        }
+    }
+
+    /** docker's wording for a process that could not be started. */
+    private static String startError(LaunchException e) {
+        if ("exec".equals(e.step()))
+            return "failed to create task for container: exec: \"" + e.path() + "\": " + e.detail();
+        return "failed to create task for container: " + e.getMessage();
+    }
+
+    /** docker stop: the image's StopSignal (SIGTERM), then SIGKILL after {@code timeout} (null: the container's, 10s). */
+    public void stop(String ref, Integer timeoutSeconds) {
+        ContainerRecord r = store.lookup(ref);
+        if (!status(r).running()) return;
+        int sig = r.stopSignal() == null || r.stopSignal().isEmpty() ? 15 : Signals.parse(r.stopSignal());
+        int t = timeoutSeconds != null ? timeoutSeconds : r.stopTimeout() != null ? r.stopTimeout() : 10;
+        signal(r, sig, false);
+        if (t > 0 && awaitExit(r, Duration.ofSeconds(t))) return;
+        signal(r, SIGKILL, true);
+        if (!awaitExit(r, Duration.ofSeconds(30))) throw new EngineException("container " + r.id() + " did not stop after SIGKILL");
+    }
+
+    /** docker kill. */
+    public void kill(String ref, String signal) {
+        ContainerRecord r = store.lookup(ref);
+        if (!status(r).running()) throw new EngineException("cannot kill container: " + ref + ": container " + r.id() + " is not running", 1, null);
+        int sig;
+        try {
+            sig = Signals.parse(signal == null ? "KILL" : signal);
+        } catch (RuntimeException e) {
+            throw new EngineException("invalid signal: " + signal, 1, e);
+        }
+        signal(r, sig, false);
+    }
+
+    private void signal(ContainerRecord r, int sig, boolean all) {
+        try {
+            runtime.kill(r.id(), sig, all);
+        } catch (ContainerException e) {
+            // it died meanwhile: nothing to signal
+        }
+    }
+
+    private boolean awaitExit(ContainerRecord r, Duration timeout) {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            if (!status(r).running()) return true;
+            sleep(20);
+        }
+        return !status(r).running();
+    }
+
+    // ---------------------------------------------------------------- rm / wait / logs / exec
+
+    /** docker rm: refuses a running container unless {@code force} (then kills it). */
+    public void remove(String ref, boolean force) {
+        ContainerRecord r = store.lookup(ref);
+        if (status(r).running()) {
+            if (!force) throw new EngineException("cannot remove container \"/" + r.name() + "\": container is running: "
+                    + "stop the container before removing or force remove", 1, null);
+            signal(r, SIGKILL, true);
+            awaitExit(r, Duration.ofSeconds(30));
+        }
+        removeFiles(r.id());
+    }
+
+    /** Runtime state (cgroup), the snapshot mount and directory, then the container's directory. */
+    private void removeFiles(String id) {
+        try {
+            runtime.delete(id, true);
+        } catch (ContainerException e) {
+            throw new EngineException("remove container " + id + ": " + e.getMessage(), e);
+        }
+        Path dir = store.dir(id);
+        Path rootfs = dir.resolve("rootfs");
+        if (isMountPoint(rootfs)) Snapshotter.named("overlay").unmount(rootfs);
+        Path snap = dir.resolve("snapshot");
+        if (Files.exists(snap.resolve("snapshot.json")) || Files.isDirectory(snap)) {
+            try {
+                Snapshot s = Snapshot.load(snap);
+                Snapshotter.named(s.kind()).remove(s);
+            } catch (IOException | RuntimeException e) {
+                // a half-made snapshot: the directory removal below takes it
+            }
+        }
+        store.remove(id);
+    }
+
+    /** docker wait: blocks until the container has exited; its exit code. */
+    public int waitFor(String ref) {
+        ContainerRecord r = store.lookup(ref);
+        while (true) {
+            Status s = status(r);
+            if (s.exited()) return s.exitCode();
+            sleep(25);
+        }
+    }
+
+    public JsonFileLog log(String ref) { return new JsonFileLog(store.dir(store.lookup(ref).id()).resolve("ctr.log")); }
+
+    /** docker exec: runs {@code args} in the running container with its process settings; the exit code. */
+    public int exec(String ref, List<String> args, List<String> env, String user, String workdir, boolean detach, Stdio stdio) {
+        ContainerRecord r = store.lookup(ref);
+        if (!status(r).running()) throw new EngineException("container " + r.id() + " is not running", 1, null);
+        Path dir = store.dir(r.id());
+        Spec spec = Json.read(dir.resolve("config.json"), Spec.class);
+        Process p = spec.process();
+        List<String> e = new ArrayList<>(p.env() == null ? List.of() : p.env());
+        if (env != null) e.addAll(env);
+        Process.User u = p.user();
+        if (user != null && !user.isEmpty()) {
+            var ru = new dev.hako.engine.config.UserResolver(dir.resolve("rootfs")).resolve(user);
+            u = new Process.User(ru.uid(), ru.gid(), null, ru.additionalGids().isEmpty() ? null : ru.additionalGids(), null);
+        }
+        String cwd = workdir != null && !workdir.isEmpty() ? workdir : p.cwd();
+        Process exec = new Process(false, null, u, args, null, List.copyOf(e), cwd, p.capabilities(), p.rlimits(),
+                p.noNewPrivileges(), p.apparmorProfile(), p.oomScoreAdj(), p.selinuxLabel(), null, null, null);
+        try {
+            return runtime.exec(r.id(), exec, new ExecOptions(null, null, 0, detach, false, stdio));
+        } catch (LaunchException ex) {
+            throw new EngineException(startError(ex).replace("create task for container", "exec in container"),
+                    ex.exitCode() == 1 ? 126 : ex.exitCode(), ex);
+        } catch (ContainerException ex) {
+            throw new EngineException(ex.getMessage(), 1, ex);
+        }
+    }
+
+    // ---------------------------------------------------------------- status
+
+    public List<ContainerView> list() {
+        List<ContainerView> out = new ArrayList<>();
+        for (ContainerRecord r : store.list()) out.add(view(r));
+        return out;
+    }
+
+    public ContainerView inspect(String ref) { return view(store.lookup(ref)); }
+
+    private ContainerView view(ContainerRecord r) { return new ContainerView(r, store.state(r.id()), status(r)); }
+
+    /**
+     * created until started; then the monitor's exit file decides; without one the runtime state does (running,
+     * paused). A dead init without an exit file means the monitor died first: exited (255).
+     */
+    public Status status(ContainerRecord r) {
+        ContainerState st = store.state(r.id());
+        if (!st.started()) return new Status("created", 0, null, 0);
+        Path exit = store.dir(r.id()).resolve("exit");
+        Status fromFile = readExit(exit);
+        if (fromFile != null) return fromFile;
+        ContainerInfo info;
+        try {
+            info = runtime.state(r.id());
+        } catch (RuntimeException e) {
+            info = null;
+        }
+        if (info != null) {
+            switch (info.status()) {
+                case RUNNING -> { return new Status("running", 0, null, info.pid()); }
+                case PAUSED -> { return new Status("paused", 0, null, info.pid()); }
+                case CREATED, CREATING -> { return new Status("running", 0, null, info.pid()); }
+                default -> { }
+            }
+        }
+        // the init is gone; the monitor writes the exit file right after it reaps it
+        for (int i = 0; i < 50; i++) {
+            sleep(20);
+            fromFile = readExit(exit);
+            if (fromFile != null) return fromFile;
+        }
+        return new Status("exited", 255, null, 0);
+    }
+
+    private static Status readExit(Path exit) {
+        try {
+            String text = Files.readString(exit, StandardCharsets.US_ASCII).trim();
+            Instant when = Files.getLastModifiedTime(exit).toInstant();
+            return new Status("exited", Integer.parseInt(text), RFC3339_NANO.format(when), 0);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        } catch (IOException | NumberFormatException e) {
+            return new Status("exited", 255, null, 0);
+        }
+    }
+
+    static String now() { return RFC3339_NANO.format(Instant.now()); }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EngineException("interrupted");
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package dev.hako.engine;
+
+import dev.hako.engine.config.RunOptions;
+import dev.hako.engine.container.ContainerRecord;
+import dev.hako.engine.logs.LogEntry;
+import dev.hako.image.store.ImageService;
+import dev.hako.kernel.exec.Stdio;
+import dev.hako.oci.image.Platform;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Real containers from a busybox image imported offline into a temp store. */
+class EngineTest {
+    static final String PREFIX = "hako-test-engine-";
+    @TempDir static Path root;
+    @TempDir static Path runRoot;
+    static String image;
+    static final List<String> warnings = new ArrayList<>();
+
+    Engine engine;
+
+    @BeforeAll
+    static void importBusybox() throws Exception {
+        Path project = Path.of(System.getProperty("hako.projectDir", "."));
+        Path fs = root.resolve("busybox-fs");
+        run(List.of("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), fs.toString()));
+        Path tar = root.resolve("busybox.tar");
+        run(List.of("tar", "-C", fs.toString(), "-cf", tar.toString(), "."));
+        image = PREFIX + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + ":latest";
+        try (InputStream in = Files.newInputStream(tar)) {
+            new ImageService(root).importImage(in, image, List.of("CMD [\"sh\"]"), "test", Platform.host());
+        }
+    }
+
+    private static void run(List<String> cmd) throws IOException, InterruptedException {
+        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) throw new IllegalStateException(cmd + ": " + out);
+    }
+
+    Engine engine() {
+        if (engine == null) engine = new Engine(root, runRoot, warnings::add);
+        return engine;
+    }
+
+    @AfterEach
+    void removeAll() {
+        Engine e = new Engine(root, runRoot, warnings::add);
+        for (var v : e.list()) e.remove(v.record().id(), true);
+    }
+
+    private ContainerRecord created(List<String> cmd) {
+        return engine().create(image, null, RunOptions.of(cmd), false);
+    }
+
+    @Test
+    void runsEchoLogsAndRemovesEverything() throws Exception {
+        var r = created(List.of("echo", "hi"));
+        assertEquals("created", engine().inspect(r.id()).status().state());
+        engine().start(r.id());
+        assertEquals(0, engine().waitFor(r.id()));
+        List<LogEntry> log = engine().log(r.id()).readAll();
+        assertEquals(1, log.size(), log.toString());
+        assertEquals("hi\n", log.getFirst().log());
+        assertEquals("stdout", log.getFirst().stream());
+        assertTrue(log.getFirst().time().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z"), log.getFirst().time());
+        var st = engine().inspect(r.name()).status();
+        assertEquals("exited", st.state());
+        assertNotNull(st.finishedAt());
+
+        Path dir = engine().store().dir(r.id());
+        engine().remove(r.id(), false);
+        assertFalse(Files.exists(dir), "container dir removed");
+        assertFalse(Files.exists(runRoot.resolve("runtime").resolve(r.id())), "runtime state removed");
+        assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(r.id()), "no mount left");
+        try (Stream<Path> hier = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path h : hier.toList()) assertFalse(Files.exists(h.resolve("hako").resolve(r.id())), "cgroup left in " + h);
+        }
+    }
+
+    @Test
+    void exitCodesAndStreams() {
+        var r = created(List.of("sh", "-c", "echo out; echo err >&2; exit 3"));
+        engine().start(r.id());
+        assertEquals(3, engine().waitFor(r.id()));
+        var log = engine().log(r.id()).readAll();
+        assertTrue(log.contains(new LogEntry("out\n", "stdout", log.stream().filter(x -> x.log().equals("out\n")).findFirst().orElseThrow().time())));
+        assertEquals("stderr", log.stream().filter(x -> x.log().equals("err\n")).findFirst().orElseThrow().stream());
+        assertEquals(3, engine().inspect(r.id()).status().exitCode());
+    }
+
+    @Test
+    void missingCommandIs127() {
+        var r = created(List.of("no-such-command"));
+        var e = assertThrows(EngineException.class, () -> engine().start(r.id()));
+        assertEquals(127, e.exitCode(), e.getMessage());
+        assertTrue(e.getMessage().contains("no-such-command"), e.getMessage());
+    }
+
+    @Test
+    void longRunningContainerOutlivesItsEngineAndStops() throws Exception {
+        var r = created(List.of("sh", "-c", "echo started; exec sleep 1000"));
+        engine().start(r.id());
+        var st = engine().inspect(r.id()).status();
+        assertEquals("running", st.state());
+        int pid = st.pid();
+        assertTrue(pid > 0);
+        // the monitor is the init's parent, and it is not this JVM's child
+        long monitor = ppid(pid);
+        assertNotEquals(ProcessHandle.current().pid(), monitor);
+        assertNotEquals(ProcessHandle.current().pid(), ppid(monitor));
+        assertTrue(Files.readString(Path.of("/proc/" + monitor + "/status")).contains("\nNSpid:\t" + monitor + "\n"),
+                "the monitor lives on the host");
+
+        Engine other = new Engine(root, runRoot, warnings::add);
+        assertEquals(5, other.exec(r.name(), List.of("sh", "-c", "exit 5"), null, null, null, false, Stdio.nulls()));
+        var e = assertThrows(EngineException.class, () -> other.remove(r.id(), false));
+        assertTrue(e.getMessage().contains("container is running"), e.getMessage());
+        other.stop(r.id(), 1);  // sleep as pid 1 ignores SIGTERM: SIGKILL after 1s
+        assertEquals(137, other.waitFor(r.id()));
+        assertEquals("exited", engine().inspect(r.id()).status().state());
+        assertTrue(gone(monitor), "the monitor exited");
+        assertEquals("started\n", engine().log(r.id()).readAll().getFirst().log());
+        assertThrows(EngineException.class, () -> other.kill(r.id(), "TERM"));
+
+        // a stopped container starts again
+        engine().start(r.id());
+        assertEquals("running", engine().inspect(r.id()).status().state());
+        engine().kill(r.id(), "KILL");
+        assertEquals(137, engine().waitFor(r.id()));
+        assertEquals(2, engine().log(r.id()).readAll().size(), "the log keeps both runs");
+    }
+
+    @Test
+    void containerDiesWithoutAnyHakoWatching() throws Exception {
+        var r = created(List.of("sh", "-c", "exit 7"));
+        engine().start(r.id());
+        // nothing waits here: the monitor records the status by itself
+        Path exit = engine().store().dir(r.id()).resolve("exit");
+        for (int i = 0; i < 500 && !Files.exists(exit); i++) Thread.sleep(10);
+        assertEquals("7", Files.readString(exit).trim());
+        assertEquals(7, new Engine(root, runRoot, warnings::add).inspect(r.id()).status().exitCode());
+    }
+
+    @Test
+    void forceRemoveKillsARunningContainer() {
+        var r = engine().create(image, PREFIX + "rmf", RunOptions.of(List.of("sleep", "1000")), false);
+        engine().start(PREFIX + "rmf");
+        engine().remove(PREFIX + "rmf", true);
+        assertThrows(EngineException.class, () -> engine().inspect(r.id()));
+        assertFalse(Files.exists(engine().store().dir(r.id())));
+    }
+
+    /** Exited (gone, or a zombie its new parent has not reaped yet): it writes the exit file just before. */
+    private static boolean gone(long pid) throws Exception {
+        for (int i = 0; i < 500; i++) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) return true;
+            } catch (java.nio.file.NoSuchFileException e) {
+                return true;
+            }
+            Thread.sleep(10);
+        }
+        return false;
+    }
+
+    private static long ppid(long pid) throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status")))
+            if (l.startsWith("PPid:")) return Long.parseLong(l.substring(5).trim());
+        throw new IllegalStateException("no PPid for " + pid);
+    }
+}
