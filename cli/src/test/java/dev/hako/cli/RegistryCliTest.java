@@ -107,13 +107,16 @@ class RegistryCliTest {
 
         // podman wants a short runroot (< 50 characters)
         Path proot = Files.createTempDirectory(Path.of("/tmp"), "hkp-");
-        String out = Cli.sh("podman", "--root", proot.resolve("root").toString(), "--runroot", proot.resolve("run").toString(),
-                "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none", "--runtime", "runc",
-                "run", "--rm", "--net", "none", "oci:" + oci + ":pushed", "echo", "hello-from-hako-push");
-        assertThat(out).contains("hello-from-hako-push");
-        Cli.sh("podman", "--root", proot.resolve("root").toString(), "--runroot", proot.resolve("run").toString(),
-                "--storage-driver", "vfs", "rmi", "-a", "-f");
-        Cli.deleteTree(proot);
+        try {
+            String out = Cli.sh("podman", "--root", proot.resolve("root").toString(), "--runroot", proot.resolve("run").toString(),
+                    "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "none", "--runtime", "runc",
+                    "run", "--rm", "--net", "none", "oci:" + oci + ":pushed", "echo", "hello-from-hako-push");
+            assertThat(out).contains("hello-from-hako-push");
+            Cli.sh("podman", "--root", proot.resolve("root").toString(), "--runroot", proot.resolve("run").toString(),
+                    "--storage-driver", "vfs", "rmi", "-a", "-f");
+        } finally {
+            Cli.deleteTree(proot);
+        }
     }
 
     @Test

@@ -70,7 +70,8 @@ public final class Engine {
     public Engine(ImageService images, Path root, Path runRoot, Consumer<String> warn) {
         this.images = images;
         this.store = new ContainerStore(root);
-        this.runtime = new Runtime(runRoot.resolve("runtime"), warn);
+        // docker's default profile names syscalls some arches lack; docker ignores them silently too
+        this.runtime = new Runtime(runRoot.resolve("runtime"), m -> { if (!m.contains("unknown syscall")) warn.accept(m); });
         images.setImageUsage(imageId -> store.list().stream()
                 .filter(r -> imageId.toString().equals(r.imageId())).map(ContainerRecord::id).toList());
     }
@@ -364,7 +365,8 @@ public final class Engine {
             switch (info.status()) {
                 case RUNNING -> { return new Status("running", 0, null, info.pid()); }
                 case PAUSED -> { return new Status("paused", 0, null, info.pid()); }
-                case CREATED, CREATING -> { return new Status("running", 0, null, info.pid()); }
+                // a start that died between runtime create and start: start() replaces it
+                case CREATED, CREATING -> { return new Status("created", 0, null, 0); }
                 default -> { }
             }
         }

@@ -104,6 +104,19 @@ class EngineTest {
     }
 
     @Test
+    void logRecordsAreValidJsonForAnyOutput() {
+        // control characters, quotes, backslashes, a byte that is not UTF-8, a line longer than 16 KiB without a newline
+        var r = created(List.of("sh", "-c", "printf 'tab\\there \"q\" \\\\ \\001\\377\\n'; head -c 20000 /dev/zero | tr '\\0' x"));
+        engine().start(r.id());
+        assertEquals(0, engine().waitFor(r.id()));
+        var log = engine().log(r.id()).readAll();
+        assertEquals(3, log.size(), log.toString());
+        assertEquals("tab\there \"q\" \\ \u0001\uFFFD\n", log.get(0).log());
+        assertEquals("x".repeat(16384), log.get(1).log(), "docker splits at 16 KiB");
+        assertEquals("x".repeat(20000 - 16384), log.get(2).log(), "the rest without a newline at EOF");
+    }
+
+    @Test
     void missingCommandIs127() {
         var r = created(List.of("no-such-command"));
         var e = assertThrows(EngineException.class, () -> engine().start(r.id()));

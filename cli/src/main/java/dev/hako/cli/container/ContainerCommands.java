@@ -11,7 +11,6 @@ import dev.hako.engine.container.Status;
 import dev.hako.engine.logs.JsonFileLog;
 import dev.hako.engine.logs.LogEntry;
 import dev.hako.kernel.exec.Stdio;
-import dev.hako.oci.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -102,6 +101,15 @@ public final class ContainerCommands {
         }
     }
 
+    /** docker's run/create/exec: flags end at the image (container), the rest is the command and its args. */
+    public static final class StopAtPositional implements picocli.CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            spec.parser().stopAtPositional(true);
+            return spec;
+        }
+    }
+
     /** The flags create and run share (docker's container options). */
     abstract static class CreateBase extends Base {
         @Option(names = "--name", description = "Assign a name to the container") String name;
@@ -171,7 +179,7 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(name = "create", description = "Create a new container")
+    @Command(name = "create", modelTransformer = StopAtPositional.class, description = "Create a new container")
     public static final class Create extends CreateBase {
         @Override
         int execute() {
@@ -180,7 +188,7 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(name = "run", description = "Create and run a new container from an image")
+    @Command(name = "run", modelTransformer = StopAtPositional.class, description = "Create and run a new container from an image")
     public static final class Run extends CreateBase {
         @Option(names = {"-d", "--detach"}, description = "Run container in background and print container ID") boolean detach;
 
@@ -289,7 +297,7 @@ public final class ContainerCommands {
         }
     }
 
-    @Command(name = "exec", description = "Execute a command in a running container")
+    @Command(name = "exec", modelTransformer = StopAtPositional.class, description = "Execute a command in a running container")
     public static final class Exec extends Base {
         @Option(names = {"-d", "--detach"}, description = "Detached mode: run command in the background") boolean detach;
         @Option(names = {"-e", "--env"}, description = "Set environment variables") List<String> env = new ArrayList<>();
@@ -381,7 +389,7 @@ public final class ContainerCommands {
         int execute() {
             List<Object> out = new ArrayList<>();
             int code = forEach(refs, ref -> out.add(details(engine().inspect(ref))));
-            out().println(Json.write(out));
+            out().println(dev.hako.cli.format.GoJson.indent(out));
             return code;
         }
     }

@@ -115,7 +115,8 @@ class ContainerCliTest {
         assertTrue(hako("ps").out().lines().noneMatch(l -> l.endsWith(name)), "not listed without -a once exited");
         assertTrue(hako("ps", "-a").out().lines().anyMatch(l -> l.contains("Exited (137)") && l.endsWith(name)));
         Result inspect = hako("container", "inspect", name);
-        assertTrue(inspect.out().contains("\"ExitCode\" : 137") || inspect.out().contains("\"ExitCode\":137"), inspect.out());
+        assertTrue(inspect.out().contains("\"ExitCode\": 137,"), inspect.out());
+        assertTrue(inspect.out().startsWith("[\n    {"), inspect.out());
         assertEquals(0, hako("rm", name).code());
         assertEquals(1, hako("logs", name).code());
     }

@@ -234,6 +234,7 @@ public final class Runtime {
      */
     private void releaseFifo(ContainerRecord r) {
         Path fifo = store.execFifo(r.id());
+        String executorExe = exeOf(r.initPid()); // what the init runs until it execs the user process
         int fd = Fds.open(fifo.toString(), Fds.O_NONBLOCK | Fds.O_CLOEXEC, 0);
         try {
             byte[] b = new byte[16];
@@ -252,7 +253,10 @@ public final class Runtime {
                 if (n > 0) { gotData = true; continue; }
                 // EOF after the writer came: it closed its end (on exec, when it is close-on-exec)
                 if (n == 0 && (writerSeen || gotData)) break;
-                if (!StateStore.initAlive(r)) throw new ContainerException("cannot start a container that has stopped");
+                if (!StateStore.initAlive(r)) {
+                    if (gotData) break; // it started and has already exited
+                    throw new ContainerException("cannot start a container that has stopped");
+                }
                 if (System.nanoTime() > deadline) break; // the writer came and went between two reads
                 sleep(1);
             }
@@ -264,23 +268,23 @@ public final class Runtime {
         } catch (IOException e) {
             throw new ContainerException("remove " + fifo + ": " + e.getMessage(), 1, e);
         }
-        awaitExec(r);
+        if (executorExe != null) awaitExec(r, executorExe);
+    }
+
+    private static String exeOf(long pid) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/" + pid + "/exe")).toString();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**
      * start returns once the user process runs (poststart hooks come after it, runtime-spec): the init
      * still runs the startContainer hooks after the fifo, so wait until it is no longer the executor.
      */
-    private static void awaitExec(ContainerRecord r) {
-        Path exe = Path.of("/proc/" + r.initPid() + "/exe");
-        while (StateStore.initAlive(r)) {
-            try {
-                if (!Files.readSymbolicLink(exe).toString().startsWith("/memfd:hako-executor")) return;
-            } catch (IOException e) {
-                return; // gone (or a kernel thread-like state): nothing to wait for
-            }
-            sleep(1);
-        }
+    private static void awaitExec(ContainerRecord r, String executorExe) {
+        while (StateStore.initAlive(r) && executorExe.equals(exeOf(r.initPid()))) sleep(1);
     }
 
     // ---------------------------------------------------------------- state / list

@@ -191,6 +191,31 @@ class ContainerLifecycleTest {
     }
 
     @Test
+    void aCreatedInitHoldsNoHostFds() throws Exception {
+        String id = id();
+        var info = rt.create(id, fx.bundle(id, "sleep", "1000"), CreateOptions.defaults().withStdio(Stdio.nulls()));
+        List<String> targets = new ArrayList<>();
+        try (var fds = Files.list(Path.of("/proc/" + info.pid() + "/fd"))) {
+            for (Path fd : fds.toList()) targets.add(fd.getFileName() + "=" + Files.readSymbolicLink(fd));
+        }
+        // SECURITY.md (CVE-2024-21626): stdio, pipes, sockets, a pty or the exec fifo, nothing else
+        assertThat(targets).isNotEmpty().allSatisfy(t -> assertThat(t).matches(
+                "\\d+=(/dev/null|pipe:\\[\\d+]|socket:\\[\\d+]|/dev/pts/\\d+|.*exec\\.fifo)"));
+    }
+
+    @Test
+    void startOfAProcessThatExitsAtOnce() throws Exception {
+        String id = id();
+        try (var out = new Fixture.Output()) {
+            rt.create(id, fx.bundle(id, "echo", "done"), CreateOptions.defaults().withStdio(out.stdio()));
+            rt.start(id);
+            awaitStatus(id, Status.STOPPED);
+            rt.delete(id, false);
+            assertThat(out.read()).isEqualTo("done\n");
+        }
+    }
+
+    @Test
     void pauseAndResumeFreezeTheCgroup() throws Exception {
         String id = id();
         rt.run(id, fx.bundle(id, "sleep", "1000"), CreateOptions.defaults().withStdio(Stdio.nulls()), true, false);
