@@ -198,7 +198,13 @@ public final class Engine {
             var stdio = new Stdio(new Stdio.Fd(dirFd), Stdio.NULL, Stdio.NULL);
             runtime.create(r.id(), dir, CreateOptions.defaults().withStdio(stdio), Supervision.MONITOR);
             store.writeState(r.id(), new ContainerState(true, now()));
-            runtime.start(r.id());
+            try {
+                runtime.start(r.id());
+            } catch (ContainerException e) {
+                // The runtime can miss a process that ran and exited within its fifo poll; the monitor's exit
+                // file tells: then it did start (and is already done).
+                if (!exitFileAppears(dir.resolve("exit"))) throw e;
+            }
         } catch (LaunchException e) {
             store.writeState(r.id(), new ContainerState(false, null));
             throw new EngineException(startError(e), e.exitCode() == 1 ? 125 : e.exitCode(), e);
@@ -207,6 +213,14 @@ public final class Engine {
         } finally {
             Fs.close(dirFd);
         }
+    }
+
+    private static boolean exitFileAppears(Path exit) {
+        for (int i = 0; i < 100; i++) {
+            if (Files.exists(exit)) return true;
+            sleep(10);
+        }
+        return Files.exists(exit);
     }
 
     /** docker's wording for a process that could not be started. */

@@ -116,6 +116,61 @@ class EngineTest {
         assertEquals("x".repeat(20000 - 16384), log.get(2).log(), "the rest without a newline at EOF");
     }
 
+    /** What docker gives a default container, seen from inside (CapBnd a80425fb is docker's default set). */
+    @Test
+    void dockerDefaultsSeenFromInside() throws Exception {
+        Path host = Files.createTempDirectory(root, "bind");
+        Files.writeString(host.resolve("in"), "from-host");
+        var o = new RunOptions(List.of("sh", "-c", String.join("; ",
+                "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' /proc/self/status",
+                "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status",
+                "echo interrupts=$(wc -c < /proc/interrupts)",
+                "touch /rootfile 2>/dev/null && echo root=rw || echo root=ro",
+                "echo sysrq=$(echo h 2>/dev/null > /proc/sysrq-trigger && echo rw || echo ro)",
+                "echo host=$(hostname)",
+                "echo bind=$(cat /data/in)",
+                "touch /data/new 2>/dev/null && echo data=rw || echo data=ro",
+                "echo tmp=$(touch /scratch/x && echo ok)",
+                "echo shm=$(df -k /dev/shm | tail -1 | awk '{print $2}')",
+                "echo pids=$(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max)")),
+                null, null, null, null, "box", true, 0, 0, 77, null, null, false, List.of("no-new-privileges"),
+                List.of("/scratch:mode=1777"), List.of(host + ":/data:ro"), 0, null, false, false);
+        var r = engine().create(image, null, o, false);
+        engine().start(r.id());
+        assertEquals(0, engine().waitFor(r.id()));
+        StringBuilder b = new StringBuilder();
+        for (LogEntry e : engine().log(r.id()).readAll()) b.append(e.log());
+        String out = b.toString();
+        assertTrue(out.contains("CapBnd:\t00000000a80425fb\n"), out);
+        assertTrue(out.contains("CapInh:\t0000000000000000\n"), out);
+        assertTrue(out.contains("CapEff:\t00000000a80425fb\n"), out);
+        assertTrue(out.contains("Seccomp:\t2\n"), out);
+        assertTrue(out.contains("NoNewPrivs:\t1\n"), out);
+        assertTrue(out.contains("interrupts=0\n"), "masked (non-empty on the host): " + out);
+        assertTrue(out.contains("root=ro\n"), out);
+        assertTrue(out.contains("sysrq=ro\n"), out);
+        assertTrue(out.contains("host=box\n"), out);
+        assertTrue(out.contains("bind=from-host\n"), out);
+        assertTrue(out.contains("data=ro\n"), out);
+        assertTrue(out.contains("tmp=ok\n"), out);
+        assertTrue(out.contains("shm=65536\n"), out);
+        assertTrue(out.contains("pids=77\n"), out);
+    }
+
+    @Test
+    void userAndWorkdir() {
+        var o = RunOptions.of(List.of("sh", "-c", "echo $(id -u):$(id -g):$(id -G) $(pwd) $HOME; grep CapEff /proc/self/status"))
+                .withUser("nobody");
+        o = new RunOptions(o.command(), null, null, "nobody", "/tmp", null, false, 0, 0, 0, null, null, false, null,
+                null, null, 0, null, false, false);
+        var r = engine().create(image, null, o, false);
+        engine().start(r.id());
+        assertEquals(0, engine().waitFor(r.id()));
+        var log = engine().log(r.id()).readAll();
+        assertEquals("65534:65534:65534 /tmp /nonexistent\n", log.get(0).log());
+        assertEquals("CapEff:\t0000000000000000\n", log.get(1).log(), "a non-root user has no effective capabilities");
+    }
+
     @Test
     void missingCommandIs127() {
         var r = created(List.of("no-such-command"));

@@ -205,10 +205,28 @@ public final class ContainerCommands {
                 out().println(r.id());
                 return 0;
             }
+            proxySignals(engine(), r.id());
             printLog(r.id(), true);
             int code = engine().waitFor(r.id());
             if (rm) engine().remove(r.id(), true);
             return code;
+        }
+    }
+
+    /** docker's --sig-proxy: INT, TERM, HUP and QUIT to the foreground `run` go to the container instead. */
+    static void proxySignals(Engine engine, String id) {
+        for (String name : List.of("INT", "TERM", "HUP", "QUIT")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+                    try {
+                        engine.kill(id, name);
+                    } catch (RuntimeException e) {
+                        // the container is already gone: nothing to forward to
+                    }
+                });
+            } catch (IllegalArgumentException e) {
+                // the JVM reserves this signal here (e.g. -Xrs): leave it alone
+            }
         }
     }
 

@@ -79,12 +79,25 @@ public final class PlanTranslator {
             seccomp = o.seccomp().apply(linux.seccomp());
         }
         var process = ProcessTranslator.translate(spec.process(), linux.personality(), seccomp, o.warn());
+        warnUnsupported(spec, o.warn());
 
         return new LaunchPlan(o.mode(), List.copyOf(namespaces), idMaps(linux.uidMappings()), idMaps(linux.gidMappings()),
                 newUser, List.copyOf(offsets), rootfs.toString(), List.copyOf(rootfsSteps), List.copyOf(sysctls),
                 emptyToNull(spec.hostname()), emptyToNull(spec.domainname()), process,
                 o.execFifo() == null ? null : o.execFifo().toString(), o.consoleSocket(), List.of(),
                 List.copyOf(o.startContainerHooks()), o.preserveFds());
+    }
+
+    /** Fields the launch plan has no step for yet: said once, not silently dropped. */
+    static void warnUnsupported(Spec spec, Consumer<String> warn) {
+        var p = spec.process();
+        if (p.ioPriority() != null) warn.accept("process.ioPriority is not supported yet; ignored");
+        if (p.scheduler() != null) warn.accept("process.scheduler is not supported yet; ignored");
+        if (p.execCPUAffinity() != null && !p.execCPUAffinity().isEmpty())
+            warn.accept("process.execCPUAffinity is not supported yet; ignored");
+        var pers = spec.linux().personality();
+        if (pers != null && pers.flags() != null && !pers.flags().isEmpty())
+            warn.accept("linux.personality.flags are not supported; ignored");
     }
 
     public static List<LaunchPlan.IdMap> idMaps(List<IdMapping> maps) {

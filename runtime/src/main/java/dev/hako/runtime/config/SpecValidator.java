@@ -261,6 +261,8 @@ public final class SpecValidator {
                 && !Set.of("private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable")
                 .contains(linux.rootfsPropagation()))
             bad("linux.rootfsPropagation", "unknown propagation \"" + linux.rootfsPropagation() + "\"");
+        if (linux.intelRdt() != null)
+            bad("linux.intelRdt", "Intel RDT is not supported by this runtime");
         if (linux.mountLabel() != null && !linux.mountLabel().isEmpty() && !Lsm.selinuxEnabled())
             bad("linux.mountLabel", "label \"" + linux.mountLabel() + "\" requested but SELinux is not enabled on this host");
         if (linux.devices() != null) {

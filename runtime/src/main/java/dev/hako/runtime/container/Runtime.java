@@ -141,50 +141,52 @@ public final class Runtime {
         ContainerRecord rec = null;
         boolean ok = false;
         try (var _ = store.lock(id)) {
-            Linux linux = spec.linux();
-            cg = CgroupManager.forHost(linux.cgroupsPath(), id);
-            rec = new ContainerRecord(spec.ociVersion(), id, 0, 0, bundle.toString(),
-                    bundle.resolve(spec.root().path()).normalize().toString(),
-                    DateTimeFormatter.ISO_INSTANT.format(Instant.now()), cg.path(), Status.CREATING.ociName(), "",
-                    spec.annotations() == null ? Map.of() : spec.annotations(), spec);
-            store.write(rec);
-            cg.create();
-            cg.apply(CgroupManager.withEffectiveDevices(linux.resources(), linux));
-            Path fifo = null;
-            if (mode == LaunchPlan.Mode.CREATE) {
-                fifo = store.execFifo(id);
-                Fifo.create(fifo, FIFO_MODE);
-            }
-            // In-container hooks get the state as of planning: the pid is not known yet (0).
-            String planState = stateJson(rec, Status.CREATING);
-            var options = new PlanTranslator.Options(mode, fifo, o.consoleSocket(), o.preserveFds(), o.noPivot(),
-                    cgroupView(cg), seccomp -> SeccompCompiler.compile(seccomp, warn),
-                    HookRunner.plans(Phase.CREATE_CONTAINER, spec.hooks(), planState),
-                    HookRunner.plans(Phase.START_CONTAINER, spec.hooks(), planState), warn);
-            LaunchPlan plan = PlanTranslator.translate(spec, bundle, options);
+            try {
+                Linux linux = spec.linux();
+                cg = CgroupManager.forHost(linux.cgroupsPath(), id);
+                rec = new ContainerRecord(spec.ociVersion(), id, 0, 0, bundle.toString(),
+                        bundle.resolve(spec.root().path()).normalize().toString(),
+                        DateTimeFormatter.ISO_INSTANT.format(Instant.now()), cg.path(), Status.CREATING.ociName(), "",
+                        spec.annotations() == null ? Map.of() : spec.annotations(), spec);
+                store.write(rec);
+                cg.create();
+                cg.apply(CgroupManager.withEffectiveDevices(linux.resources(), linux));
+                Path fifo = null;
+                if (mode == LaunchPlan.Mode.CREATE) {
+                    fifo = store.execFifo(id);
+                    Fifo.create(fifo, FIFO_MODE);
+                }
+                // In-container hooks get the state as of planning: the pid is not known yet (0).
+                String planState = stateJson(rec, Status.CREATING);
+                var options = new PlanTranslator.Options(mode, fifo, o.consoleSocket(), o.preserveFds(), o.noPivot(),
+                        cgroupView(cg), seccomp -> SeccompCompiler.compile(seccomp, warn),
+                        HookRunner.plans(Phase.CREATE_CONTAINER, spec.hooks(), planState),
+                        HookRunner.plans(Phase.START_CONTAINER, spec.hooks(), planState), warn);
+                LaunchPlan plan = PlanTranslator.translate(spec, bundle, options);
 
-            launch = Executor.launch(plan, o.stdio(), sup);
-            int pid = launch.pid();
-            if (!plan.uidMappings().isEmpty() || !plan.gidMappings().isEmpty()) launch.writeIdMappings();
-            cg.addProcess(pid);
-            rec = rec.withInit(pid, ProcFs.startTime(pid));
-            store.write(rec);
-            String creating = stateJson(rec, Status.CREATING);
-            HookRunner.run(Phase.PRESTART, spec.hooks(), creating);
-            HookRunner.run(Phase.CREATE_RUNTIME, spec.hooks(), creating);
-            launch.proceed();
-            launch.awaitReady();
-            rec = rec.withStatus(mode == LaunchPlan.Mode.CREATE ? Status.CREATED.ociName() : Status.RUNNING.ociName());
-            store.write(rec);
-            if (o.pidFile() != null) AtomicFiles.write(o.pidFile().toAbsolutePath(), Integer.toString(pid).getBytes(StandardCharsets.US_ASCII));
-            ok = true;
-            return new Launched(rec, launch);
-        } catch (HookException e) {
-            throw new ContainerException(e.getMessage(), 1, e);
-        } catch (CgroupException e) {
-            throw new ContainerException("cgroup: " + e.getMessage(), 1, e);
-        } finally {
-            if (!ok) abortCreate(id, launch, cg, rec);
+                launch = Executor.launch(plan, o.stdio(), sup);
+                int pid = launch.pid();
+                if (!plan.uidMappings().isEmpty() || !plan.gidMappings().isEmpty()) launch.writeIdMappings();
+                cg.addProcess(pid);
+                rec = rec.withInit(pid, ProcFs.startTime(pid));
+                store.write(rec);
+                String creating = stateJson(rec, Status.CREATING);
+                HookRunner.run(Phase.PRESTART, spec.hooks(), creating);
+                HookRunner.run(Phase.CREATE_RUNTIME, spec.hooks(), creating);
+                launch.proceed();
+                launch.awaitReady();
+                rec = rec.withStatus(mode == LaunchPlan.Mode.CREATE ? Status.CREATED.ociName() : Status.RUNNING.ociName());
+                store.write(rec);
+                if (o.pidFile() != null) AtomicFiles.write(o.pidFile().toAbsolutePath(), Integer.toString(pid).getBytes(StandardCharsets.US_ASCII));
+                ok = true;
+                return new Launched(rec, launch);
+            } catch (HookException e) {
+                throw new ContainerException(e.getMessage(), 1, e);
+            } catch (CgroupException e) {
+                throw new ContainerException("cgroup: " + e.getMessage(), 1, e);
+            } finally {
+                if (!ok) abortCreate(id, launch, cg, rec); // still under the lock
+            }
         }
     }
 

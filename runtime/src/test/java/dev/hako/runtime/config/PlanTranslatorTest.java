@@ -169,6 +169,18 @@ class PlanTranslatorTest {
     }
 
     @Test
+    void fieldsWithoutAStepAreWarnedAbout() {
+        var s = DefaultSpec.create(false);
+        var p = s.process();
+        p = new dev.hako.oci.runtime.Process(false, null, p.user(), p.args(), null, p.env(), p.cwd(), p.capabilities(),
+                p.rlimits(), true, null, null, null, new dev.hako.oci.runtime.Process.IoPriority("IOPRIO_CLASS_RT", 1),
+                null, List.of(1));
+        translate(s.withProcess(p));
+        assertThat(warnings).containsExactly("process.ioPriority is not supported yet; ignored",
+                "process.execCPUAffinity is not supported yet; ignored");
+    }
+
+    @Test
     void bindMountedDevSkipsDeviceCreation() {
         var s = DefaultSpec.create(false);
         var mounts = new ArrayList<>(s.mounts());
