@@ -36,6 +36,7 @@ struct mount_step {
     unsigned long long *props;
     int nprops;
     int tree_fd; /* idmapped bind: the detached tree P made (needs CAP_SYS_ADMIN over the host fs), or -1 */
+    int copyup;  /* tmpcopyup: copy the covered directory's content into the new mount */
 };
 
 struct device_step {
@@ -88,6 +89,11 @@ struct plan {
     char *execfifo, *consolesocket;
     char **cgroupjoin; int ncgroupjoin;
     struct hook *starthooks; int nstarthooks;
+    int passwdhome;                   /* set HOME from /etc/passwd (env has none) */
+    int has_ioprio, ioprio_class, ioprio_level;
+    int has_sched, sched_policy, sched_nice, sched_priority;
+    unsigned long long sched_flags, sched_runtime, sched_deadline, sched_period;
+    char *keyring; unsigned long long keyring_perms;
     int preservefds;
 };
 

@@ -49,6 +49,8 @@ void monitor_prepare(void) {
     if (pid > 0) _exit(0); /* the JVM reaps this one; the monitor carries on, reparented */
     if (setsid() < 0) fail("monitor", NULL, errno, "setsid");
     if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) fail("monitor", NULL, errno, "PR_SET_CHILD_SUBREAPER");
+    /* a long-lived process must not keep the caller's cwd busy (the plan's paths are absolute) */
+    if (chdir("/") < 0) fail("monitor", "/", errno, "chdir");
 }
 
 void monitor_close_fds(void) {

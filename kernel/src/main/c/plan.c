@@ -172,6 +172,7 @@ static int record(struct plan *p, struct line *l) {
         NUM(8, m->attr_set);
         NUM(9, m->attr_clr);
         m->idmap_userns = l->f[10];
+        m->copyup = l->n > 11 && l->f[11] && !strcmp(l->f[11], "1");
         m->tree_fd = -1;
         if (!m->target) return bad("plan: mount without a target");
     } else if (!strcmp(k, "device")) {
@@ -306,6 +307,28 @@ static int record(struct plan *p, struct line *l) {
         NEED(k, 2);
         NUM(0, v); p->con_h = (int) v;
         NUM(1, v); p->con_w = (int) v;
+    } else if (!strcmp(k, "passwdhome")) {
+        p->passwdhome = 1;
+    } else if (!strcmp(k, "ioprio")) {
+        NEED(k, 2);
+        p->has_ioprio = 1;
+        NUM(0, v); p->ioprio_class = (int) v;
+        NUM(1, v); p->ioprio_level = (int) v;
+    } else if (!strcmp(k, "sched")) {
+        NEED(k, 7);
+        p->has_sched = 1;
+        NUM(0, v); p->sched_policy = (int) v;
+        NUM(1, v); p->sched_nice = (int) v;
+        NUM(2, v); p->sched_priority = (int) v;
+        NUM(3, p->sched_flags);
+        NUM(4, p->sched_runtime);
+        NUM(5, p->sched_deadline);
+        NUM(6, p->sched_period);
+    } else if (!strcmp(k, "keyring")) {
+        NEED(k, 2);
+        p->keyring = l->f[0];
+        NUM(1, p->keyring_perms);
+        if (!p->keyring) return bad("plan: keyring without a name");
     } else if (!strcmp(k, "execfifo")) {
         NEED(k, 1);
         p->execfifo = l->f[0];

@@ -51,11 +51,20 @@ void run_hook(const struct hook *h) {
     }
     close(pipefd[0]);
     if (h->state) {
-        size_t n = strlen(h->state), done = 0;
-        while (done < n) {
-            ssize_t w = write(pipefd[1], h->state + done, n - done);
-            if (w < 0) { if (errno == EINTR) continue; break; } /* EPIPE: the hook does not read its stdin */
-            done += (size_t) w;
+        /* the plan was written before the pid existed: its first "pid":0 is ours (getpid(), as runc) */
+        static const char tok[] = "\"pid\":0";
+        const char *at = strstr(h->state, tok);
+        char pidtxt[32];
+        snprintf(pidtxt, sizeof(pidtxt), "\"pid\":%d", (int) getpid());
+        const char *part[3] = {h->state, pidtxt, at ? at + strlen(tok) : ""};
+        size_t plen[3] = {at ? (size_t) (at - h->state) : strlen(h->state), at ? strlen(pidtxt) : 0, strlen(part[2])};
+        for (int i = 0; i < 3; i++) {
+            size_t done = 0;
+            while (done < plen[i]) {
+                ssize_t w = write(pipefd[1], part[i] + done, plen[i] - done);
+                if (w < 0) { if (errno == EINTR) continue; break; } /* EPIPE: the hook does not read its stdin */
+                done += (size_t) w;
+            }
         }
     }
     close(pipefd[1]);
@@ -177,6 +186,95 @@ static const char *find_program(struct plan *p, char *buf, size_t cap) {
     return NULL;
 }
 
+/* HOME from the container's /etc/passwd entry for the uid, "/" without one (runc). Read after pivot_root,
+ * resolved inside the root; only a regular file, bounded. */
+static void set_home_from_passwd(struct plan *p) {
+    const char *home = "/";
+    static char line[4096], found[PATH_MAX];
+    int fd = sys_openat2(root_fd(), "etc/passwd", O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    struct stat st;
+    FILE *f = NULL;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < (16 << 20)) f = fdopen(fd, "r");
+    else if (fd >= 0) close(fd);
+    while (f && fgets(line, sizeof(line), f)) {
+        char *fld[7] = {0}, *s = line;
+        int n = 0;
+        line[strcspn(line, "\n")] = 0;
+        while (n < 7) {
+            fld[n++] = s;
+            s = strchr(s, ':');
+            if (!s) break;
+            *s++ = 0;
+        }
+        if (n < 6 || !*fld[2]) continue;
+        char *end;
+        errno = 0;
+        unsigned long uid = strtoul(fld[2], &end, 10);
+        if (errno || *end || uid != (unsigned long) p->uid) continue;
+        if (*fld[5]) { snprintf(found, sizeof(found), "%s", fld[5]); home = found; }
+        break;
+    }
+    if (f) fclose(f);
+    char **env = calloc((size_t) p->nenv + 2, sizeof(char *));
+    char *h = malloc(strlen(home) + 6);
+    if (!env || !h) fail("home", NULL, ENOMEM, NULL);
+    memcpy(env, p->env, (size_t) p->nenv * sizeof(char *));
+    sprintf(h, "HOME=%s", home);
+    env[p->nenv++] = h;
+    p->env = env;
+}
+
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_SETPERM 5
+#define KEYCTL_DESCRIBE 6
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#endif
+
+/* runc: a session keyring of the container's own, so keys of the caller's session do not leak in */
+static void join_keyring(struct plan *p) {
+    long id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, p->keyring, 0, 0, 0);
+    if (id < 0) {
+        if (errno == ENOSYS) return; /* no keyrings in this kernel: nothing to leak either */
+        fail("keyring", p->keyring, errno, "join session keyring");
+    }
+    if (!p->keyring_perms) return;
+    char desc[512];
+    long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, desc, sizeof(desc) - 1, 0);
+    if (n < 0) fail("keyring", p->keyring, errno, "describe");
+    desc[n < (long) sizeof(desc) ? n : (long) sizeof(desc) - 1] = 0;
+    /* "type;uid;gid;perm;description", perm in hex */
+    char *s = desc;
+    for (int i = 0; i < 3 && s; i++) { s = strchr(s, ';'); if (s) s++; }
+    if (!s) fail("keyring", p->keyring, EINVAL, "unexpected description %s", desc);
+    unsigned long perm = strtoul(s, NULL, 16) | (unsigned long) p->keyring_perms;
+    if (syscall(SYS_keyctl, KEYCTL_SETPERM, id, perm, 0, 0) < 0) fail("keyring", p->keyring, errno, "set permissions %#lx", perm);
+}
+
+struct hako_sched_attr {
+    uint32_t size, sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+static void set_priorities(struct plan *p) {
+    if (p->has_sched) {
+        struct hako_sched_attr a = {
+            .size = sizeof(a), .sched_policy = (uint32_t) p->sched_policy, .sched_flags = p->sched_flags,
+            .sched_nice = p->sched_nice, .sched_priority = (uint32_t) p->sched_priority,
+            .sched_runtime = p->sched_runtime, .sched_deadline = p->sched_deadline, .sched_period = p->sched_period,
+        };
+        if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
+            fail("sched_setattr", NULL, errno, "policy %d nice %d priority %d", p->sched_policy, p->sched_nice, p->sched_priority);
+    }
+    if (p->has_ioprio) {
+        int v = (p->ioprio_class << 13) | p->ioprio_level;
+        if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, v) < 0)
+            fail("ioprio_set", NULL, errno, "class %d level %d", p->ioprio_class, p->ioprio_level);
+    }
+}
+
 static void chdir_inside(struct plan *p) {
     const char *cwd = p->cwd && *p->cwd ? p->cwd : "/";
     /* CVE-2024-21626: no magic links (a /proc/self/fd/N cwd), and the result must be under the root */
@@ -216,6 +314,9 @@ void process_finish(struct plan *p, struct prep *prep) {
         int fd = open_in_root(root_fd(), p->cwd, 'd', 0755, 0);
         if (fd >= 0) close(fd); /* a missing cwd is made as runc does; other errors show at chdir */
     }
+    if (p->passwdhome) set_home_from_passwd(p);
+    if (p->keyring) join_keyring(p);
+    set_priorities(p); /* raising them needs CAP_SYS_NICE / CAP_SYS_ADMIN: before the capabilities go */
     /* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the capabilities go */
     if (p->has_seccomp && !p->nnp) load_seccomp(p, prep);
     set_user_and_caps(p, prep);
@@ -254,7 +355,7 @@ void process_finish(struct plan *p, struct prep *prep) {
         } while (fd < 0 && errno == EINTR);
         if (fd < 0) fail("exec fifo", p->execfifo, errno, "open for writing");
         if (write(fd, "0", 1) != 1) fail("exec fifo", p->execfifo, errno, "write");
-        close(fd);
+        /* fd stays open (close-on-exec): `start` reads to EOF, so it returns after the execve, as runc */
         close(prep->fifo_fd);
     }
     for (int i = 0; i < p->nstarthooks; i++) run_hook(&p->starthooks[i]);

@@ -5,6 +5,7 @@
  * procfs before pivot_root), never onto a path that is looked up again. */
 #include "executor.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -187,6 +188,71 @@ static void check_proc_target(const struct mount_step *m, int tfd, const char *w
     }
 }
 
+/* tmpcopyup: copies directory `from` into `to` (fds), keeping types, modes, owners and times. Nothing is
+ * followed: every name is opened relative to its parent with O_NOFOLLOW, symlinks are copied as links. */
+static int copy_tree(int from, int to, int depth) {
+    if (depth > 128) { errno = ELOOP; return -1; }
+    int dfd = openat(from, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return -1;
+    DIR *d = fdopendir(dfd);
+    if (!d) { close(dfd); return -1; }
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (errno = 0, e = readdir(d))) {
+        const char *n = e->d_name;
+        if (!strcmp(n, ".") || !strcmp(n, "..")) continue;
+        struct stat st;
+        if (fstatat(from, n, &st, AT_SYMLINK_NOFOLLOW) < 0) { rc = -1; break; }
+        mode_t perm = st.st_mode & 07777;
+        if (S_ISDIR(st.st_mode)) {
+            int a = -1, b = -1;
+            if (mkdirat(to, n, 0700) < 0
+                || (a = openat(from, n, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0
+                || (b = openat(to, n, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0
+                || copy_tree(a, b, depth + 1) < 0) rc = -1;
+            int keep = errno;
+            if (a >= 0) close(a);
+            if (b >= 0) close(b);
+            errno = keep;
+        } else if (S_ISREG(st.st_mode)) {
+            int a = openat(from, n, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+            int b = a < 0 ? -1 : openat(to, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+            char buf[65536];
+            ssize_t r = b < 0 ? -1 : 0;
+            while (b >= 0 && (r = read(a, buf, sizeof(buf))) > 0)
+                for (ssize_t off = 0; off < r; ) {
+                    ssize_t w = write(b, buf + off, (size_t) (r - off));
+                    if (w < 0) { if (errno == EINTR) continue; r = -1; break; }
+                    off += w;
+                }
+            if (r < 0) rc = -1;
+            int keep = errno;
+            if (a >= 0) close(a);
+            if (b >= 0) close(b);
+            errno = keep;
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t l = readlinkat(from, n, target, sizeof(target) - 1);
+            if (l < 0) { rc = -1; break; }
+            target[l] = 0;
+            if (symlinkat(target, to, n) < 0) rc = -1;
+        } else if (mknodat(to, n, st.st_mode, st.st_rdev) < 0) {
+            rc = -1;
+        }
+        if (rc < 0) break;
+        /* owner before mode: chown clears set-id bits */
+        if (fchownat(to, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0
+            || (!S_ISLNK(st.st_mode) && fchmodat(to, n, perm, 0) < 0)) { rc = -1; break; }
+        struct timespec t[2] = {st.st_atim, st.st_mtim};
+        utimensat(to, n, t, AT_SYMLINK_NOFOLLOW);
+    }
+    if (rc == 0 && errno) rc = -1;
+    int keep = errno;
+    closedir(d);
+    errno = keep;
+    return rc;
+}
+
 static void do_mount(struct mount_step *m) {
     char what[PATH_MAX * 2 + 8];
     const char *fstype = m->fstype ? m->fstype : "";
@@ -236,9 +302,13 @@ static void do_mount(struct mount_step *m) {
         close(src);
     } else {
         unsigned long fl = (unsigned long) (m->flags & ~(unsigned long long) (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE));
+        /* copyup writes into the new mount first: read-only only afterwards */
+        if (m->copyup && (fl & MS_RDONLY)) { fl &= ~(unsigned long) MS_RDONLY; attrs |= MOUNT_ATTR_RDONLY; }
         if (mount(m->source, fdpath(tfd), fstype, fl, m->data) < 0) fail("mount", what, errno, NULL);
         mnt = open_in_root(g_rootfd, m->target, 0, 0, extra);
         if (mnt < 0) fail("mount", what, errno, "reopen mounted target");
+        /* tfd still is the directory under the new mount */
+        if (m->copyup && copy_tree(tfd, mnt, 0) < 0) fail("mount", what, errno, "tmpcopyup: copy %s into the new mount", m->target);
         if ((attrs || clr) && setattr(mnt, 0, attrs, clr, 0, 0) < 0) fail("mount", what, errno, "set mount flags");
     }
     if ((m->attr_set || m->attr_clr) && setattr(mnt, AT_RECURSIVE, m->attr_set, m->attr_clr, 0, 0) < 0)

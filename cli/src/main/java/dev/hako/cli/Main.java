@@ -28,6 +28,7 @@ import java.nio.file.Path;
                 dev.hako.cli.container.ContainerCommands.Kill.class, dev.hako.cli.container.ContainerCommands.Rm.class,
                 dev.hako.cli.container.ContainerCommands.Ps.class, dev.hako.cli.container.ContainerCommands.Logs.class,
                 dev.hako.cli.container.ContainerCommands.Wait.class, dev.hako.cli.container.ContainerCommands.Exec.class,
+                dev.hako.cli.container.ContainerCommands.Pause.class, dev.hako.cli.container.ContainerCommands.Unpause.class,
                 dev.hako.cli.container.ContainerCommands.ContainerGroup.class,
                 Version.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -68,6 +68,9 @@ public final class Engine {
     }
 
     public Engine(ImageService images, Path root, Path runRoot, Consumer<String> warn) {
+        // the monitor runs in "/": every path it is given must be absolute
+        root = root.toAbsolutePath().normalize();
+        runRoot = runRoot.toAbsolutePath().normalize();
         this.images = images;
         this.store = new ContainerStore(root);
         // docker's default profile names syscalls some arches lack; docker ignores them silently too
@@ -255,6 +258,30 @@ public final class Engine {
         signal(r, sig, false);
     }
 
+    /** docker pause: freezes every process of the container (cgroup freezer). */
+    public void pause(String ref) {
+        ContainerRecord r = store.lookup(ref);
+        Status s = status(r);
+        if (!s.running()) throw new EngineException("container " + r.id() + " is not running", 1, null);
+        if (s.state().equals("paused")) throw new EngineException("container " + r.id() + " is already paused", 1, null);
+        try {
+            runtime.pause(r.id());
+        } catch (ContainerException e) {
+            throw new EngineException(e.getMessage(), 1, e);
+        }
+    }
+
+    /** docker unpause. */
+    public void unpause(String ref) {
+        ContainerRecord r = store.lookup(ref);
+        if (!status(r).state().equals("paused")) throw new EngineException("container " + r.id() + " is not paused", 1, null);
+        try {
+            runtime.resume(r.id());
+        } catch (ContainerException e) {
+            throw new EngineException(e.getMessage(), 1, e);
+        }
+    }
+
     private void signal(ContainerRecord r, int sig, boolean all) {
         try {
             runtime.kill(r.id(), sig, all);
@@ -349,9 +376,24 @@ public final class Engine {
 
     // ---------------------------------------------------------------- status
 
+    /**
+     * Every container, oldest first. Exited containers created with auto-remove are removed here: with no daemon
+     * to see them exit, the next listing cleans them up (their monitor cannot run hako).
+     */
     public List<ContainerView> list() {
         List<ContainerView> out = new ArrayList<>();
-        for (ContainerRecord r : store.list()) out.add(view(r));
+        for (ContainerRecord r : store.list()) {
+            ContainerView v = view(r);
+            if (r.autoRemove() && v.status().exited()) {
+                try {
+                    removeFiles(r.id());
+                    continue;
+                } catch (RuntimeException e) {
+                    // listed as it is; a later listing or rm retries
+                }
+            }
+            out.add(v);
+        }
         return out;
     }
 

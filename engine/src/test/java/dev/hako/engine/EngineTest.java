@@ -208,6 +208,11 @@ class EngineTest {
         // a stopped container starts again
         engine().start(r.id());
         assertEquals("running", engine().inspect(r.id()).status().state());
+        engine().pause(r.id());
+        assertEquals("paused", engine().inspect(r.id()).status().state());
+        assertThrows(EngineException.class, () -> engine().pause(r.id()));
+        engine().unpause(r.id());
+        assertEquals("running", engine().inspect(r.id()).status().state());
         engine().kill(r.id(), "KILL");
         assertEquals(137, engine().waitFor(r.id()));
         assertEquals(2, engine().log(r.id()).readAll().size(), "the log keeps both runs");

@@ -24,24 +24,26 @@ public final class Fds {
     private static final int F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
     private static final int SOL_SOCKET = 1, SCM_RIGHTS = 1, MSG_CMSG_CLOEXEC = 0x40000000, MSG_NOSIGNAL = 0x4000;
 
-    private static final MethodHandle CLOSE = Native.function("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle READ = Native.function("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle WRITE = Native.function("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle PIPE2 = Native.function("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SOCKETPAIR = Native.function("socketpair",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle MEMFD_CREATE = Native.function("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle FCNTL = Native.function("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SENDMSG = Native.function("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle RECVMSG = Native.function("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle OPEN = Native.function("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SOCKET = Native.function("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle BIND = Native.function("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle LISTEN = Native.function("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle ACCEPT4 = Native.function("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    private static final MethodHandle CONNECT = Native.function("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle MKNOD = Native.function("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle LSEEK = Native.function("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
+    // Each handle in its own holder class: linked on first use only, since every downcall handle spins
+    // classes at run time (milliseconds each) and a short-lived CLI uses a few of them.
+    private static final class CLOSE { static final MethodHandle H = Native.function("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT)); }
+    private static final class READ { static final MethodHandle H = Native.function("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)); }
+    private static final class WRITE { static final MethodHandle H = Native.function("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)); }
+    private static final class PIPE2 { static final MethodHandle H = Native.function("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT)); }
+    private static final class SOCKETPAIR { static final MethodHandle H = Native.function("socketpair",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS)); }
+    private static final class MEMFD_CREATE { static final MethodHandle H = Native.function("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT)); }
+    private static final class FCNTL { static final MethodHandle H = Native.function("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)); }
+    private static final class SENDMSG { static final MethodHandle H = Native.function("sendmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT)); }
+    private static final class RECVMSG { static final MethodHandle H = Native.function("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT)); }
+    private static final class OPEN { static final MethodHandle H = Native.function("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT)); }
+    private static final class SOCKET { static final MethodHandle H = Native.function("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT)); }
+    private static final class BIND { static final MethodHandle H = Native.function("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT)); }
+    private static final class LISTEN { static final MethodHandle H = Native.function("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT)); }
+    private static final class ACCEPT4 { static final MethodHandle H = Native.function("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT)); }
+    private static final class CONNECT { static final MethodHandle H = Native.function("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT)); }
+    private static final class MKNOD { static final MethodHandle H = Native.function("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG)); }
+    private static final class LSEEK { static final MethodHandle H = Native.function("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT)); }
 
     private Fds() {}
 
@@ -49,7 +51,7 @@ public final class Fds {
         if (fd < 0) return;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = Native.errnoSegment(a);
-            int r = (int) CLOSE.invokeExact(e, fd);
+            int r = (int) CLOSE.H.invokeExact(e, fd);
             if (r == -1 && Native.errno(e) != Errno.EINTR) throw new SyscallException("close", Integer.toString(fd), Native.errno(e));
         } catch (SyscallException x) {
             throw x;
@@ -64,7 +66,7 @@ public final class Fds {
             MemorySegment e = Native.errnoSegment(a);
             MemorySegment m = a.allocate(Math.max(1, len));
             while (true) {
-                long r = (long) READ.invokeExact(e, fd, m, (long) len);
+                long r = (long) READ.H.invokeExact(e, fd, m, (long) len);
                 if (r == -1 && Native.errno(e) == Errno.EINTR) continue;
                 Native.check(r, e, "read", "fd " + fd);
                 MemorySegment.copy(m, ValueLayout.JAVA_BYTE, 0, buf, off, (int) r);
@@ -84,7 +86,7 @@ public final class Fds {
             MemorySegment.copy(buf, off, m, ValueLayout.JAVA_BYTE, 0, len);
             long done = 0;
             while (done < len) {
-                long r = (long) WRITE.invokeExact(e, fd, m.asSlice(done), (long) len - done);
+                long r = (long) WRITE.H.invokeExact(e, fd, m.asSlice(done), (long) len - done);
                 if (r == -1 && Native.errno(e) == Errno.EINTR) continue;
                 Native.check(r, e, "write", "fd " + fd);
                 done += r;
@@ -103,7 +105,7 @@ public final class Fds {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = Native.errnoSegment(a);
             MemorySegment fds = a.allocate(JAVA_INT, 2);
-            Native.check((int) PIPE2.invokeExact(e, fds, O_CLOEXEC), e, "pipe2", null);
+            Native.check((int) PIPE2.H.invokeExact(e, fds, O_CLOEXEC), e, "pipe2", null);
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
         } catch (SyscallException x) {
             throw x;
@@ -117,7 +119,7 @@ public final class Fds {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = Native.errnoSegment(a);
             MemorySegment fds = a.allocate(JAVA_INT, 2);
-            Native.check((int) SOCKETPAIR.invokeExact(e, AF_UNIX, type | SOCK_CLOEXEC, 0, fds), e, "socketpair", null);
+            Native.check((int) SOCKETPAIR.H.invokeExact(e, AF_UNIX, type | SOCK_CLOEXEC, 0, fds), e, "socketpair", null);
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
         } catch (SyscallException x) {
             throw x;
@@ -129,7 +131,7 @@ public final class Fds {
     public static int memfdCreate(String name, int flags) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = Native.errnoSegment(a);
-            return Native.check((int) MEMFD_CREATE.invokeExact(e, a.allocateFrom(name), flags), e, "memfd_create", name);
+            return Native.check((int) MEMFD_CREATE.H.invokeExact(e, a.allocateFrom(name), flags), e, "memfd_create", name);
         } catch (SyscallException x) {
             throw x;
         } catch (Throwable t) {
@@ -140,7 +142,7 @@ public final class Fds {
     private static int fcntl(int fd, int cmd, int arg, String what) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = Native.errnoSegment(a);
-            return Native.check((int) FCNTL.invokeExact(e, fd, cmd, arg), e, what, "fd " + fd);
+            return Native.check((int) FCNTL.H.invokeExact(e, fd, cmd, arg), e, what, "fd " + fd);
         } catch (SyscallException x) {
             throw x;
         } catch (Throwable t) {
@@ -164,7 +166,7 @@ public final class Fds {
     public static int open(String path, int flags, int mode) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = Native.errnoSegment(a);
-            return Native.check((int) OPEN.invokeExact(e, a.allocateFrom(path), flags | O_CLOEXEC, mode), e, "open", path);
+            return Native.check((int) OPEN.H.invokeExact(e, a.allocateFrom(path), flags | O_CLOEXEC, mode), e, "open", path);
         } catch (SyscallException x) {
             throw x;
         } catch (Throwable t) {
@@ -175,7 +177,7 @@ public final class Fds {
     public static long lseek(int fd, long offset, int whence) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = Native.errnoSegment(a);
-            return Native.check((long) LSEEK.invokeExact(e, fd, offset, whence), e, "lseek", "fd " + fd);
+            return Native.check((long) LSEEK.H.invokeExact(e, fd, offset, whence), e, "lseek", "fd " + fd);
         } catch (SyscallException x) {
             throw x;
         } catch (Throwable t) {
@@ -199,10 +201,10 @@ public final class Fds {
     public static int listenUnix(String path, int backlog) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = Native.errnoSegment(a);
-            int s = Native.check((int) SOCKET.invokeExact(e, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), e, "socket", path);
+            int s = Native.check((int) SOCKET.H.invokeExact(e, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), e, "socket", path);
             try {
-                Native.check((int) BIND.invokeExact(e, s, sockaddr(a, path), 110), e, "bind", path);
-                Native.check((int) LISTEN.invokeExact(e, s, backlog), e, "listen", path);
+                Native.check((int) BIND.H.invokeExact(e, s, sockaddr(a, path), 110), e, "bind", path);
+                Native.check((int) LISTEN.H.invokeExact(e, s, backlog), e, "listen", path);
             } catch (SyscallException x) {
                 close(s);
                 throw x;
@@ -219,10 +221,10 @@ public final class Fds {
     public static int connectUnix(String path) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = Native.errnoSegment(a);
-            int s = Native.check((int) SOCKET.invokeExact(e, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), e, "socket", path);
+            int s = Native.check((int) SOCKET.H.invokeExact(e, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), e, "socket", path);
             int r;
             do {
-                r = (int) CONNECT.invokeExact(e, s, sockaddr(a, path), 110);
+                r = (int) CONNECT.H.invokeExact(e, s, sockaddr(a, path), 110);
             } while (r == -1 && Native.errno(e) == Errno.EINTR);
             if (r == -1) {
                 int err = Native.errno(e);
@@ -242,7 +244,7 @@ public final class Fds {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = Native.errnoSegment(a);
             while (true) {
-                int r = (int) ACCEPT4.invokeExact(e, listener, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
+                int r = (int) ACCEPT4.H.invokeExact(e, listener, MemorySegment.NULL, MemorySegment.NULL, SOCK_CLOEXEC);
                 if (r == -1 && Native.errno(e) == Errno.EINTR) continue;
                 return Native.check(r, e, "accept", "fd " + listener);
             }
@@ -257,7 +259,7 @@ public final class Fds {
     public static void mkfifo(String path, int mode) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = Native.errnoSegment(a);
-            Native.check((int) MKNOD.invokeExact(e, a.allocateFrom(path), 0010000 | (mode & 07777), 0L), e, "mkfifo", path);
+            Native.check((int) MKNOD.H.invokeExact(e, a.allocateFrom(path), 0010000 | (mode & 07777), 0L), e, "mkfifo", path);
         } catch (SyscallException x) {
             throw x;
         } catch (Throwable t) {
@@ -294,7 +296,7 @@ public final class Fds {
                 msg.set(JAVA_LONG, 40, space);
             }
             while (true) {
-                long r = (long) SENDMSG.invokeExact(e, sock, msg, MSG_NOSIGNAL);
+                long r = (long) SENDMSG.H.invokeExact(e, sock, msg, MSG_NOSIGNAL);
                 if (r == -1 && Native.errno(e) == Errno.EINTR) continue;
                 Native.check(r, e, "sendmsg", "fd " + sock);
                 return;
@@ -323,7 +325,7 @@ public final class Fds {
             msg.set(JAVA_LONG, 40, space);
             long r;
             while (true) {
-                r = (long) RECVMSG.invokeExact(e, sock, msg, MSG_CMSG_CLOEXEC);
+                r = (long) RECVMSG.H.invokeExact(e, sock, msg, MSG_CMSG_CLOEXEC);
                 if (r == -1 && Native.errno(e) == Errno.EINTR) continue;
                 Native.check(r, e, "recvmsg", "fd " + sock);
                 break;

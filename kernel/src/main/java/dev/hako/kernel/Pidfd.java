@@ -17,10 +17,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class Pidfd implements AutoCloseable {
     private static final long SYS_PIDFD_OPEN = 434, SYS_PIDFD_SEND_SIGNAL = 424;
     private static final short POLLIN = 1;
-    private static final MethodHandle SYSCALL = Native.function("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle POLL = Native.function("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle WAITPID = Native.function("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    // Each handle in its own holder class: linked on first use only, since every downcall handle spins
+    // classes at run time (milliseconds each) and a short-lived CLI uses a few of them.
+    private static final class SYSCALL { static final MethodHandle H = Native.function("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)); }
+    private static final class POLL { static final MethodHandle H = Native.function("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)); }
+    private static final class WAITPID { static final MethodHandle H = Native.function("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT)); }
 
     private final int pid;
     private int fd;
@@ -34,7 +36,7 @@ public final class Pidfd implements AutoCloseable {
     public static Pidfd open(int pid) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = Native.errnoSegment(a);
-            long r = (long) SYSCALL.invokeExact(e, SYS_PIDFD_OPEN, (long) pid, 0L, 0L, 0L);
+            long r = (long) SYSCALL.H.invokeExact(e, SYS_PIDFD_OPEN, (long) pid, 0L, 0L, 0L);
             return new Pidfd(pid, (int) Native.check(r, e, "pidfd_open", Integer.toString(pid)));
         } catch (SyscallException x) {
             throw x;
@@ -51,7 +53,7 @@ public final class Pidfd implements AutoCloseable {
     public boolean signal(int signal) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = Native.errnoSegment(a);
-            long r = (long) SYSCALL.invokeExact(e, SYS_PIDFD_SEND_SIGNAL, (long) fd, (long) signal, 0L, 0L);
+            long r = (long) SYSCALL.H.invokeExact(e, SYS_PIDFD_SEND_SIGNAL, (long) fd, (long) signal, 0L, 0L);
             if (r == -1 && Native.errno(e) == Errno.ESRCH) return false;
             Native.check(r, e, "pidfd_send_signal", Integer.toString(pid));
             return true;
@@ -77,7 +79,7 @@ public final class Pidfd implements AutoCloseable {
                 p.set(JAVA_INT, 0, fd);
                 p.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, POLLIN);
                 p.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
-                int r = (int) POLL.invokeExact(e, p, 1L, ms);
+                int r = (int) POLL.H.invokeExact(e, p, 1L, ms);
                 if (r == -1 && Native.errno(e) == Errno.EINTR) continue;
                 Native.check(r, e, "poll", "pidfd " + pid);
                 if (r > 0) return true;
@@ -109,7 +111,7 @@ public final class Pidfd implements AutoCloseable {
             MemorySegment e = Native.errnoSegment(a);
             MemorySegment status = a.allocate(JAVA_INT);
             while (true) {
-                int r = (int) WAITPID.invokeExact(e, pid, status, 0);
+                int r = (int) WAITPID.H.invokeExact(e, pid, status, 0);
                 if (r == -1 && Native.errno(e) == Errno.EINTR) continue;
                 Native.check(r, e, "waitpid", Integer.toString(pid));
                 return status.get(JAVA_INT, 0);

@@ -1,6 +1,6 @@
 package dev.hako.cli.container;
 
-import dev.hako.cli.format.TabWriter;
+import dev.hako.cli.format.Formatter;
 import dev.hako.cli.format.Units;
 import dev.hako.engine.ContainerView;
 import dev.hako.engine.Engine;
@@ -85,14 +85,21 @@ public final class ContainerCommands {
         }
 
         /** Copies log records to out/err until the container has exited (follow) or once. */
-        void printLog(String ref, boolean follow) {
+        void printLog(String ref, boolean follow) { printLog(ref, follow, false, -1); }
+
+        /** @param tail only the last {@code tail} records of what is there now (negative: all) */
+        void printLog(String ref, boolean follow, boolean timestamps, int tail) {
             JsonFileLog log = engine().log(ref);
             long offset = 0;
+            boolean first = true;
             while (true) {
                 boolean done = !follow || engine().inspect(ref).status().exited();
                 JsonFileLog.Chunk c = log.readFrom(offset);
                 offset = c.next();
-                for (LogEntry e : c.entries()) (e.stderr() ? err() : out()).print(e.log());
+                List<LogEntry> entries = c.entries();
+                if (first && tail >= 0 && entries.size() > tail) entries = entries.subList(entries.size() - tail, entries.size());
+                first = false;
+                for (LogEntry e : entries) (e.stderr() ? err() : out()).print(timestamps ? e.time() + " " + e.log() : e.log());
                 out().flush();
                 err().flush();
                 if (done) return;
@@ -150,8 +157,11 @@ public final class ContainerCommands {
             var o = new RunOptions(command, entrypoint, e, user, workdir, hostname, readOnly, bytes(memory, "--memory"),
                     cpus, pidsLimit, capAdd, capDrop, privileged, securityOpt, tmpfs, volumes, bytes(shmSize, "--shm-size"),
                     sysctls, tty, interactive);
-            return engine().create(image, name, o, rm);
+            return engine().create(image, name, o, rm && autoRemoveOnExit());
         }
+
+        /** Whether nobody will be there to remove the container when it exits (the engine's listing does it then). */
+        abstract boolean autoRemoveOnExit();
     }
 
     /** docker's RAMInBytes: 1024, 512k, 64m, 1g (binary units; a trailing b is allowed). */
@@ -182,6 +192,9 @@ public final class ContainerCommands {
     @Command(name = "create", modelTransformer = StopAtPositional.class, description = "Create a new container")
     public static final class Create extends CreateBase {
         @Override
+        boolean autoRemoveOnExit() { return true; }
+
+        @Override
         int execute() {
             out().println(createContainer().id());
             return 0;
@@ -191,6 +204,9 @@ public final class ContainerCommands {
     @Command(name = "run", modelTransformer = StopAtPositional.class, description = "Create and run a new container from an image")
     public static final class Run extends CreateBase {
         @Option(names = {"-d", "--detach"}, description = "Run container in background and print container ID") boolean detach;
+
+        @Override
+        boolean autoRemoveOnExit() { return detach; } // in the foreground this command removes it
 
         @Override
         int execute() {
@@ -279,6 +295,32 @@ public final class ContainerCommands {
         }
     }
 
+    @Command(name = "pause", description = "Pause all processes within one or more containers")
+    public static final class Pause extends Base {
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER") List<String> refs;
+
+        @Override
+        int execute() {
+            return forEach(refs, ref -> {
+                engine().pause(ref);
+                out().println(ref);
+            });
+        }
+    }
+
+    @Command(name = "unpause", description = "Unpause all processes within one or more containers")
+    public static final class Unpause extends Base {
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER") List<String> refs;
+
+        @Override
+        int execute() {
+            return forEach(refs, ref -> {
+                engine().unpause(ref);
+                out().println(ref);
+            });
+        }
+    }
+
     @Command(name = "rm", description = "Remove one or more containers")
     public static final class Rm extends Base {
         @Option(names = {"-f", "--force"}, description = "Force the removal of a running container (uses SIGKILL)") boolean force;
@@ -306,11 +348,20 @@ public final class ContainerCommands {
     @Command(name = "logs", description = "Fetch the logs of a container")
     public static final class Logs extends Base {
         @Option(names = {"-f", "--follow"}, description = "Follow log output") boolean follow;
+        @Option(names = {"-t", "--timestamps"}, description = "Show timestamps") boolean timestamps;
+        @Option(names = {"-n", "--tail"}, description = "Number of lines to show from the end of the logs (default \"all\")",
+                defaultValue = "all") String tail;
         @Parameters(index = "0", paramLabel = "CONTAINER") String ref;
 
         @Override
         int execute() {
-            printLog(ref, follow);
+            int keep;
+            try {
+                keep = tail.equals("all") ? -1 : Integer.parseInt(tail);
+            } catch (NumberFormatException e) {
+                throw new EngineException("invalid value for \"tail\": " + tail, 125, e);
+            }
+            printLog(ref, follow, timestamps, keep);
             return 0;
         }
     }
@@ -342,9 +393,18 @@ public final class ContainerCommands {
     public static final class Ls extends PsBase {}
 
     abstract static class PsBase extends Base {
+        static final String DEFAULT_TABLE =
+                "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}";
+        static final Map<String, String> HEADERS = Map.ofEntries(Map.entry("ID", "CONTAINER ID"), Map.entry("Image", "IMAGE"),
+                Map.entry("Command", "COMMAND"), Map.entry("RunningFor", "CREATED"), Map.entry("CreatedAt", "CREATED AT"),
+                Map.entry("Status", "STATUS"), Map.entry("State", "STATE"), Map.entry("Ports", "PORTS"),
+                Map.entry("Names", "NAMES"), Map.entry("Labels", "LABELS"), Map.entry("Mounts", "MOUNTS"),
+                Map.entry("Networks", "NETWORKS"), Map.entry("Size", "SIZE"));
+
         @Option(names = {"-a", "--all"}, description = "Show all containers (default shows just running)") boolean all;
         @Option(names = {"-q", "--quiet"}, description = "Only display container IDs") boolean quiet;
         @Option(names = "--no-trunc", description = "Don't truncate output") boolean noTrunc;
+        @Option(names = "--format", description = "Format output using a Go template, or 'table', or 'json'") String format;
 
         @Override
         int execute() {
@@ -356,15 +416,27 @@ public final class ContainerCommands {
                 return 0;
             }
             Instant now = Instant.now();
-            TabWriter t = new TabWriter(10, 3);
-            t.add("CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tPORTS\tNAMES\n");
+            List<Map<String, Object>> rows = new ArrayList<>();
             for (ContainerView v : views) {
                 ContainerRecord r = v.record();
-                String cmd = "\"" + (noTrunc ? String.join(" ", r.args()) : Units.ellipsis(String.join(" ", r.args()), 20)) + "\"";
-                t.add((noTrunc ? r.id() : r.shortId()) + "\t" + r.image() + "\t" + cmd + "\t"
-                        + Units.ago(instant(r.created()), now) + "\t" + statusText(v, now) + "\t\t" + r.name() + "\n");
+                String args = String.join(" ", r.args());
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("ID", noTrunc ? r.id() : r.shortId());
+                row.put("Image", r.image());
+                row.put("Command", "\"" + (noTrunc ? args : Units.ellipsis(args, 20)) + "\"");
+                row.put("RunningFor", Units.ago(instant(r.created()), now));
+                row.put("CreatedAt", r.created());
+                row.put("Status", statusText(v, now));
+                row.put("State", v.status().state());
+                row.put("Ports", "");
+                row.put("Names", r.name());
+                row.put("Labels", String.join(",", r.labels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
+                row.put("Mounts", "");
+                row.put("Networks", "");
+                row.put("Size", "");
+                rows.add(row);
             }
-            out().print(t.render());
+            out().print(Formatter.render(format, DEFAULT_TABLE, HEADERS, rows));
             return 0;
         }
     }
@@ -390,7 +462,7 @@ public final class ContainerCommands {
 
     @Command(name = "container", description = "Manage containers",
             subcommands = {Run.class, Create.class, Start.class, Stop.class, Kill.class, Rm.class, Wait.class, Logs.class,
-                    Exec.class, Inspect.class, Ls.class})
+                    Exec.class, Inspect.class, Ls.class, Pause.class, Unpause.class})
     public static final class ContainerGroup extends Base {
         @Override
         int execute() {
@@ -401,13 +473,19 @@ public final class ContainerCommands {
 
     @Command(name = "inspect", description = "Display detailed information on one or more containers")
     public static final class Inspect extends Base {
+        @Option(names = {"-f", "--format"}, description = "Format output using a Go template") String format;
         @Parameters(arity = "1..*", paramLabel = "CONTAINER") List<String> refs;
 
         @Override
         int execute() {
             List<Object> out = new ArrayList<>();
             int code = forEach(refs, ref -> out.add(details(engine().inspect(ref))));
-            out().println(dev.hako.cli.format.GoJson.indent(out));
+            if (format != null && !format.isEmpty()) {
+                for (Object o : out)
+                    out().print(Formatter.renderOne(format, dev.hako.cli.format.GoTemplate.dataOf(o, dev.hako.oci.Json.mapper())));
+            } else {
+                out().println(dev.hako.cli.format.GoJson.indent(out));
+            }
             return code;
         }
     }

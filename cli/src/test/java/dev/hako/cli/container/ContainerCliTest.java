@@ -75,6 +75,16 @@ class ContainerCliTest {
     }
 
     @Test
+    void detachedRmIsCleanedUpByTheNextListing() throws Exception {
+        Result run = hako("run", "-d", "--rm", image, "true");
+        assertEquals(0, run.code(), run.toString());
+        String id = run.out().trim();
+        assertEquals("0\n", hako("wait", id).out());
+        assertEquals("", hako("ps", "-a", "-q").out().lines().filter(l -> id.startsWith(l)).findFirst().orElse(""));
+        assertFalse(Files.exists(root.resolve("containers").resolve(id)));
+    }
+
+    @Test
     void exitCodesPropagate() {
         assertEquals(3, hako("run", "--rm", image, "sh", "-c", "exit 3").code());
         Result missing = hako("run", "--rm", image, "no-such-cmd");
@@ -107,6 +117,13 @@ class ContainerCliTest {
         Result logs = hako("logs", name);
         assertEquals("hello\n", logs.out(), logs.toString());
         assertEquals("oops\n", logs.err(), logs.toString());
+
+        assertEquals("oops\n", hako("logs", "--tail", "1", name).err());
+        assertEquals("", hako("logs", "--tail", "0", name).out());
+        assertTrue(hako("logs", "-t", name).out().matches("\\d{4}-\\d\\d-\\d\\dT\\S+Z hello\n"));
+        assertEquals(name + " running\n", hako("ps", "--format", "{{.Names}} {{.State}}").out().lines()
+                .filter(l -> l.startsWith(name)).findFirst().orElseThrow() + "\n");
+        assertEquals("running\n", hako("container", "inspect", "-f", "{{.State.Status}}", name).out());
 
         Result rmRunning = hako("rm", name);
         assertEquals(1, rmRunning.code(), rmRunning.toString());

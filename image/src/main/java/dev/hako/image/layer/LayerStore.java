@@ -8,6 +8,7 @@ import dev.hako.oci.image.Digest;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,9 +79,16 @@ public final class LayerStore {
     /**
      * Makes sure the layer {@code chainId(parent, diffId)} is unpacked, unpacking {@code blob} if it is not. The
      * blob's uncompressed digest must equal {@code diffId}, or nothing is stored. Concurrent calls for the same
-     * layer wait for each other; the second finds the layer present and returns. Paths resolve through the parent
-     * chain's trees (see {@link LayerExtractor#extract(InputStream, Path, ExtractOptions, List)}); a parent being
-     * unpacked concurrently is waited for, so unpacking bottom-up or all at once gives the same trees.
+     * layer wait for each other; the second finds the layer present and returns.
+     *
+     * <p>Each layer is extracted into its own tree independently of the layers below, as docker's overlay2 and
+     * containers-storage do: paths resolve inside this layer's tree only (RESOLVE_IN_ROOT), a parent directory
+     * the tar does not list is created with default metadata, whiteouts become overlay char devices. So layers
+     * of one image unpack in parallel and no layer waits for its parent.
+     *
+     * <p>The blob stream is read to its end after the tar: a streamed blob ({@code download → extract}) reports a
+     * wrong compressed digest only there, and then nothing is committed. The tree is written back with one
+     * syncfs(2) before it is renamed into place, so a crash leaves no layer with unwritten files.
      */
     public LayerInfo unpack(Digest parent, Digest diffId, BlobSource blob, ExtractOptions opts) throws IOException {
         Digest chain = chainId(parent, diffId);
@@ -88,7 +96,6 @@ public final class LayerStore {
         try (Lock ignored = lock(hex)) {
             Optional<LayerInfo> have = info(chain);
             if (have.isPresent()) return have.get();
-            List<Path> lowers = lowers(parent);
             Path tmpRoot = root.resolve(".tmp");
             removeLeftovers(tmpRoot, hex);
             Path tmp = tmpRoot.resolve(hex + "-" + HexFormat.of().formatHex(randomBytes()));
@@ -98,14 +105,15 @@ public final class LayerStore {
                 Path diff = Files.createDirectory(tmp.resolve("diff"));
                 ExtractResult r;
                 try (InputStream in = blob.open()) {
-                    r = LayerExtractor.extract(in, diff, opts, lowers);
+                    r = LayerExtractor.extract(in, diff, opts);
+                    in.transferTo(OutputStream.nullOutputStream());
                 }
                 if (!r.diffId().equals(diffId))
                     throw new LayerException("layer " + diffId + ": content has diffID " + r.diffId()
                             + " (the image config says " + diffId + "); refusing it");
                 LayerInfo info = new LayerInfo(chain, diffId, parent, r.uncompressedSize());
                 Json.writeAtomic(tmp.resolve("layer.json"), info);
-                syncDir(tmp);
+                syncFs(tmp);
                 try (RootedDir layers = RootedDir.open(root)) {
                     layers.rename(".tmp/" + tmp.getFileName(), hex, Fs.RENAME_NOREPLACE);
                 }
@@ -117,41 +125,6 @@ public final class LayerStore {
             }
         }
     }
-
-    /**
-     * The trees of the parent chain, bottom first, so the new layer's paths resolve as in the merged view. When
-     * layers are unpacked in parallel the parent may still be in progress: wait for whoever holds its lock; if
-     * nobody does, allow a short grace for a parent job that has not started yet, then go on without lowers.
-     */
-    private List<Path> lowers(Digest parent) throws IOException {
-        if (parent == null) return List.of();
-        long grace = System.nanoTime() + PARENT_GRACE_NANOS;
-        while (!exists(parent)) {
-            try (Lock l = tryLock(hex(parent))) {
-                if (l == null) {
-                    try (Lock wait = lock(hex(parent))) { /* the parent's unpacker finished */ }
-                    continue;
-                }
-            }
-            if (System.nanoTime() > grace) return List.of();
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("waiting for parent layer " + parent);
-            }
-        }
-        List<Path> chain = new ArrayList<>();
-        for (Digest c = parent; c != null; ) {
-            Optional<LayerInfo> i = info(c);
-            if (i.isEmpty()) return List.of(); // a broken chain: resolve within this layer only
-            chain.addFirst(diffDir(c));
-            c = i.get().parent();
-        }
-        return chain;
-    }
-
-    private static final long PARENT_GRACE_NANOS = 5_000_000_000L;
 
     /** Every complete layer in the store. */
     public List<LayerInfo> list() throws IOException {
@@ -222,6 +195,16 @@ public final class LayerStore {
         if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
         try (RootedDir parent = RootedDir.open(p.getParent())) {
             parent.remove(p.getFileName().toString());
+        }
+    }
+
+    /** One syncfs(2) for a whole unpacked tree (its files, dirs and their entries) instead of an fsync per file. */
+    private static void syncFs(Path dir) {
+        int fd = Fs.openat(Fs.AT_FDCWD, dir.toString(), Fs.O_RDONLY | Fs.O_DIRECTORY | Fs.O_CLOEXEC, 0, dir.toString());
+        try {
+            Fs.syncfs(fd, "unpacked layer " + dir);
+        } finally {
+            Fs.close(fd);
         }
     }
 

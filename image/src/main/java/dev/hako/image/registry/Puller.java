@@ -24,12 +24,14 @@ final class Puller {
     private final ContentStore store;
     private final Platform platform;
     private final ProgressListener progress;
+    private final BlobTap.Factory taps;   // null: store only
 
-    Puller(RegistryClient client, ContentStore store, Platform platform, ProgressListener progress) {
+    Puller(RegistryClient client, ContentStore store, Platform platform, ProgressListener progress, BlobTap.Factory taps) {
         this.client = client;
         this.store = store;
         this.platform = platform == null ? Platform.host() : platform;
         this.progress = progress;
+        this.taps = taps;
     }
 
     PullResult pull(Reference ref) {
@@ -75,11 +77,8 @@ final class Puller {
                     + " bytes is over the limit of " + ContentStore.MAX_CONFIG_SIZE, 0, null, null, null);
         progress.resolved(ref, manifestDesc);
 
-        Map<String, Descriptor> blobs = new LinkedHashMap<>();
-        blobs.put(manifest.config().digest().toString(), manifest.config());
-        for (Descriptor l : manifest.layersOrEmpty()) blobs.putIfAbsent(l.digest().toString(), l);
-        fetchAll(src, List.copyOf(blobs.values()));
-
+        // the config first (small): with it every layer's diffID is known before the layer streams in
+        fetchAll(src, List.of(manifest.config()), null, null);
         ImageConfig config;
         try {
             config = Json.parse(store.read(manifest.config(), ContentStore.MAX_CONFIG_SIZE), ImageConfig.class)
@@ -90,19 +89,33 @@ final class Puller {
         if (config.diffIds().size() != manifest.layersOrEmpty().size())
             throw new RegistryException("pull", ref.toString(), "config lists " + config.diffIds().size() + " diff_ids but the manifest has "
                     + manifest.layersOrEmpty().size() + " layers", 0, null, null, null);
+
+        Map<String, Integer> layers = new LinkedHashMap<>();   // digest → first index (a blob is fetched once)
+        List<Descriptor> descs = manifest.layersOrEmpty();
+        for (int i = 0; i < descs.size(); i++) layers.putIfAbsent(descs.get(i).digest().toString(), i);
+        List<Descriptor> blobs = new ArrayList<>();
+        List<Integer> index = new ArrayList<>();
+        layers.forEach((d, i) -> {
+            if (!d.equals(manifest.config().digest().toString())) { blobs.add(descs.get(i)); index.add(i); }
+        });
+        fetchAll(src, blobs, index, taps == null ? null : (i, d) -> taps.open(manifest, config, i, d));
         // the manifest goes in last: its presence means the image is complete
         store.put(manifestDesc, mr.bytes());
         return new PullResult(ref, src, indexDesc, manifestDesc, manifest, manifest.config(), config);
     }
 
-    private void fetchAll(Reference src, List<Descriptor> blobs) {
+    private void fetchAll(Reference src, List<Descriptor> blobs, List<Integer> index,
+                          java.util.function.BiFunction<Integer, Descriptor, BlobTap> tapFor) {
         Semaphore slots = new Semaphore(client.parallelDownloads);
         List<Future<?>> futures = new ArrayList<>();
-        for (Descriptor d : blobs) {
+        for (int k = 0; k < blobs.size(); k++) {
+            Descriptor d = blobs.get(k);
+            int at = index == null ? -1 : index.get(k);
             futures.add(client.executor.submit(() -> {
                 slots.acquire();
                 try {
-                    client.fetchBlob(src, d, store, progress);
+                    BlobTap tap = tapFor == null || store.has(d.digest()) ? null : tapFor.apply(at, d);
+                    client.fetchBlob(src, d, store, progress, tap);
                 } finally {
                     slots.release();
                 }

@@ -52,8 +52,8 @@ import java.util.function.Supplier;
  * {@link #getManifest}, {@link #headManifest}, {@link #fetchBlob}, {@link #blobExists}, {@link #pushBlob},
  * {@link #putManifest}, {@link #listTags}, {@link #ping}, {@link #login}.
  *
- * <p>Layers are stored first and extracted afterwards by the caller (store-then-extract): every byte
- * is verified against its digest before anything reads it.
+ * <p>Layers are stored and verified; a caller may also stream them into a {@link BlobTap} while they
+ * download, which learns only at the end whether the bytes were the verified blob.
  */
 public final class RegistryClient implements AutoCloseable {
 
@@ -148,7 +148,12 @@ public final class RegistryClient implements AutoCloseable {
      * Does not tag anything: name the result in your own metadata (and keep it a GC root).
      */
     public PullResult pull(Reference ref, Platform platform, ContentStore store, ProgressListener progress) {
-        return new Puller(this, store, platform, progress == null ? ProgressListener.NONE : progress).pull(ref);
+        return pull(ref, platform, store, progress, null);
+    }
+
+    /** As {@link #pull(Reference, Platform, ContentStore, ProgressListener)}, streaming layers into {@code taps} too. */
+    public PullResult pull(Reference ref, Platform platform, ContentStore store, ProgressListener progress, BlobTap.Factory taps) {
+        return new Puller(this, store, platform, progress == null ? ProgressListener.NONE : progress, taps).pull(ref);
     }
 
     /**
@@ -156,11 +161,17 @@ public final class RegistryClient implements AutoCloseable {
      * unqualified-search-registries (docker.io when none), trying each candidate in order.
      */
     public PullResult pullByName(String name, Platform platform, ContentStore store, ProgressListener progress) {
+        return pullByName(name, platform, store, progress, null);
+    }
+
+    /** As {@link #pullByName(String, Platform, ContentStore, ProgressListener)}, streaming layers into {@code taps} too. */
+    public PullResult pullByName(String name, Platform platform, ContentStore store, ProgressListener progress,
+                                 BlobTap.Factory taps) {
         List<Reference> candidates = registries.resolveShortName(name);
         RegistryException first = null;
         for (Reference r : candidates) {
             try {
-                return pull(r, platform, store, progress);
+                return pull(r, platform, store, progress, taps);
             } catch (RegistryException e) {
                 if (candidates.size() == 1) throw e;
                 if (first == null) first = e; else first.addSuppressed(e);
@@ -297,55 +308,79 @@ public final class RegistryClient implements AutoCloseable {
      * Skips it if present; resumes a partial with a Range request; retries network errors.
      */
     public ProgressListener.BlobOutcome fetchBlob(Reference repo, Descriptor desc, ContentStore store, ProgressListener progress) {
+        return fetchBlob(repo, desc, store, progress, null);
+    }
+
+    /**
+     * As {@link #fetchBlob(Reference, Descriptor, ContentStore, ProgressListener)}; when {@code tap} is given it
+     * also gets the bytes as they arrive, and always ends with {@link BlobTap#finish} (verified) or
+     * {@link BlobTap#abandon}. A download that does not start at byte 0, or is retried after bytes went to the
+     * tap, abandons it: the tap sees one uninterrupted, verified stream or nothing usable.
+     */
+    public ProgressListener.BlobOutcome fetchBlob(Reference repo, Descriptor desc, ContentStore store, ProgressListener progress,
+                                                  BlobTap tap) {
         ProgressListener pl = progress == null ? ProgressListener.NONE : progress;
-        if (store.has(desc.digest())) { pl.blobDone(desc, ProgressListener.BlobOutcome.ALREADY_LOCAL); return ProgressListener.BlobOutcome.ALREADY_LOCAL; }
-        String path = "/v2/" + repo.repository() + "/blobs/" + desc.digest();
-        try (BlobWriter w = store.writer(desc)) {
-            if (w.alreadyExists()) { pl.blobDone(desc, ProgressListener.BlobOutcome.ALREADY_LOCAL); return ProgressListener.BlobOutcome.ALREADY_LOCAL; }
-            IOException last = null;
-            String lastUrl = null;
-            for (int attempt = 1; attempt <= maxAttempts; attempt++) {
-                long offset = w.offset();
-                pl.blobStarted(desc, offset);
-                Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
-                Call c = call("pull", repo, "GET", path, headers, null, pullScope(repo), Set.of(200, 206, 416));
-                try (var resp = send(c)) {
-                    HttpResponse<InputStream> r = resp.response;
-                    lastUrl = r.uri().toString();
-                    if (r.statusCode() == 416) { w.reset(); drain(r); continue; }
-                    if (r.statusCode() == 206) {
-                        long start = contentRangeStart(r.headers());
-                        if (start != offset) { w.reset(); drain(r); continue; }
-                    } else if (offset > 0) {
-                        w.reset(); // server ignored Range: start over
-                    }
-                    try (InputStream in = r.body()) {
-                        byte[] buf = new byte[1 << 16];
-                        for (int n; (n = in.read(buf)) > 0; ) {
-                            w.write(buf, 0, n);
-                            pl.blobProgress(desc, w.offset());
+        BlobTap t = tap;
+        boolean finished = false;
+        try {
+            if (store.has(desc.digest())) { pl.blobDone(desc, ProgressListener.BlobOutcome.ALREADY_LOCAL); return ProgressListener.BlobOutcome.ALREADY_LOCAL; }
+            String path = "/v2/" + repo.repository() + "/blobs/" + desc.digest();
+            try (BlobWriter w = store.writer(desc)) {
+                if (w.alreadyExists()) { pl.blobDone(desc, ProgressListener.BlobOutcome.ALREADY_LOCAL); return ProgressListener.BlobOutcome.ALREADY_LOCAL; }
+                IOException last = null;
+                String lastUrl = null;
+                boolean tapped = false;
+                for (int attempt = 1; attempt <= maxAttempts; attempt++) {
+                    long offset = w.offset();
+                    if (t != null && (offset > 0 || tapped)) { t.abandon(new IOException("download of " + desc.digest() + " resumed or retried")); t = null; }
+                    pl.blobStarted(desc, offset);
+                    Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
+                    Call c = call("pull", repo, "GET", path, headers, null, pullScope(repo), Set.of(200, 206, 416));
+                    try (var resp = send(c)) {
+                        HttpResponse<InputStream> r = resp.response;
+                        lastUrl = r.uri().toString();
+                        if (r.statusCode() == 416) { w.reset(); drain(r); continue; }
+                        if (r.statusCode() == 206) {
+                            long start = contentRangeStart(r.headers());
+                            if (start != offset) { w.reset(); drain(r); continue; }
+                        } else if (offset > 0) {
+                            w.reset(); // server ignored Range: start over
                         }
-                    } catch (IOException e) {
-                        last = e; // partial kept: the next attempt resumes from w.offset()
-                        sleepBackoff(attempt, null);
-                        continue;
-                    }
-                    try {
-                        w.commit();
+                        try (InputStream in = r.body()) {
+                            byte[] buf = new byte[1 << 16];
+                            for (int n; (n = in.read(buf)) > 0; ) {
+                                w.write(buf, 0, n);
+                                if (t != null) { tapped = true; t.write(buf, 0, n); }
+                                pl.blobProgress(desc, w.offset());
+                            }
+                        } catch (IOException e) {
+                            last = e; // partial kept: the next attempt resumes from w.offset()
+                            sleepBackoff(attempt, null);
+                            continue;
+                        }
+                        try {
+                            w.commit();
+                        } catch (DigestMismatchException e) {
+                            throw new RegistryException("pull", repo.name(), "blob " + desc.digest() + " refused: " + e.getMessage(),
+                                    0, null, lastUrl, e);
+                        }
+                        if (t != null) { t.finish(); finished = true; }
+                        pl.blobDone(desc, ProgressListener.BlobOutcome.DOWNLOADED);
+                        return ProgressListener.BlobOutcome.DOWNLOADED;
                     } catch (DigestMismatchException e) {
                         throw new RegistryException("pull", repo.name(), "blob " + desc.digest() + " refused: " + e.getMessage(),
-                                0, null, lastUrl, e);
+                                0, null, lastUrl == null ? path : lastUrl, e);
                     }
-                    pl.blobDone(desc, ProgressListener.BlobOutcome.DOWNLOADED);
-                    return ProgressListener.BlobOutcome.DOWNLOADED;
-                } catch (DigestMismatchException e) {
-                    throw new RegistryException("pull", repo.name(), "blob " + desc.digest() + " refused: " + e.getMessage(),
-                            0, null, lastUrl == null ? path : lastUrl, e);
                 }
+                throw new RegistryException("pull", repo.name(), "blob " + desc.digest() + " download failed after " + maxAttempts
+                        + " attempts (" + w.offset() + " of " + desc.size() + " bytes kept for resume): " + (last == null ? "range not honoured" : last),
+                        0, null, lastUrl, last);
             }
-            throw new RegistryException("pull", repo.name(), "blob " + desc.digest() + " download failed after " + maxAttempts
-                    + " attempts (" + w.offset() + " of " + desc.size() + " bytes kept for resume): " + (last == null ? "range not honoured" : last),
-                    0, null, lastUrl, last);
+        } catch (RuntimeException | Error e) {
+            if (t != null && !finished) { t.abandon(e instanceof Exception ex ? ex : new RuntimeException(e)); t = null; }
+            throw e;
+        } finally {
+            if (t != null && !finished) t.abandon(new IOException("blob " + desc.digest() + " was not downloaded"));
         }
     }
 

@@ -478,7 +478,7 @@ public final class ImageService {
                     + " diff_ids but the manifest has " + layers.size() + " layers");
         List<Digest> chains = chainIds(diffIds);
         List<java.util.concurrent.Future<Long>> jobs = new ArrayList<>();
-        // platform threads: an unpack blocks in flock(2) until its parent layer is done, which would pin a carrier
+        // platform threads: an unpack blocks in flock(2) while its layer is unpacked elsewhere, which would pin a carrier
         try (var pool = java.util.concurrent.Executors.newThreadPerTaskExecutor(
                 Thread.ofPlatform().daemon().name("hako-unpack-", 0).factory())) {
             for (int i = 0; i < layers.size(); i++) {
@@ -494,12 +494,18 @@ public final class ImageService {
 
     /** Unpacks one layer (a no-op when it is there); docker's "Extracting" / "Pull complete". */
     long unpackOne(Descriptor layer, Digest parentChain, Digest diffId, ProgressListener progress) throws IOException {
+        return unpackOne(layer, parentChain, diffId, () -> content.open(layer.digest()), progress);
+    }
+
+    /** As above, reading the blob from {@code source} (the content store, or the download as it arrives). */
+    long unpackOne(Descriptor layer, Digest parentChain, Digest diffId, LayerStore.BlobSource source,
+                   ProgressListener progress) throws IOException {
         Digest chain = LayerStore.chainId(parentChain, diffId);
         var have = layers.info(chain);
         if (have.isPresent()) return have.get().size();
         String id = layer.digest().shortHex();
         progress.update(id, "Extracting", -1, -1);
-        LayerStore.LayerInfo info = layers.unpack(parentChain, diffId, () -> content.open(layer.digest()), ExtractOptions.overlay());
+        LayerStore.LayerInfo info = layers.unpack(parentChain, diffId, source, ExtractOptions.overlay());
         progress.update(id, "Pull complete", -1, -1);
         return info.size();
     }
@@ -577,11 +583,15 @@ public final class ImageService {
     public PullResult pull(String reference, Platform platform, ProgressListener progress, boolean tlsVerify) {
         Platform want = platform == null ? Platform.host() : platform;
         try (RegistryClient client = client(registryOf(reference), tlsVerify);
-             EarlyUnpacker early = new EarlyUnpacker(client, content,
-                     (layer, parent, diffId) -> unpackOne(layer, parent, diffId, progress))) {
+             StreamingUnpacker streaming = new StreamingUnpacker(layers,
+                     (layer, parent, diffId, source) -> unpackOne(layer, parent, diffId, source, progress))) {
             TransferProgress tp = new TransferProgress(progress, content, false, null);
-            dev.hako.image.registry.PullResult r = client.pullByName(reference, want, content, EarlyUnpacker.tee(tp, early));
-            early.await();
+            dev.hako.image.registry.PullResult r;
+            try {
+                r = client.pullByName(reference, want, content, tp, streaming);
+            } finally {
+                streaming.await();   // a failed pull leaves no unpack running behind it
+            }
             List<Long> sizes = unpackAll(r.parsed(), r.imageConfig(), progress);
             Reference ref = r.reference();
             List<String> tags = ref.tag() != null && ref.digest() == null ? List.of(ref.toString()) : List.of();

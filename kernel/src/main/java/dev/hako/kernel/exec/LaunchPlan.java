@@ -66,11 +66,18 @@ public record LaunchPlan(
      * {@code attrSet}/{@code attrClr}: mount_setattr attributes for recursive options (rro, rnosuid...), applied
      * recursively; {@code idmapUserns}: a user namespace path for an idmapped bind mount (null if none);
      * {@code /proc/self/ns/user} means the container's own (new) user namespace. The executor's parent
-     * process makes the idmapped tree (it needs CAP_SYS_ADMIN over the source filesystem).
+     * process makes the idmapped tree (it needs CAP_SYS_ADMIN over the source filesystem). {@code copyUp}
+     * (tmpcopyup, not for binds): the target directory's content is copied into the new mount.
      */
     public record MountStep(String source, String target, String fstype, long flags, String data,
                             List<Long> propagation, long remountFlags, String createAs,
-                            long attrSet, long attrClr, String idmapUserns) implements RootfsStep {}
+                            long attrSet, long attrClr, String idmapUserns, boolean copyUp) implements RootfsStep {
+        /** Without copyUp. */
+        public MountStep(String source, String target, String fstype, long flags, String data, List<Long> propagation,
+                         long remountFlags, String createAs, long attrSet, long attrClr, String idmapUserns) {
+            this(source, target, fstype, flags, data, propagation, remountFlags, createAs, attrSet, attrClr, idmapUserns, false);
+        }
+    }
 
     /** mknod (or bind-mount from the host path when {@code bindFromHost}, as in user namespaces). type: c b p u */
     public record DeviceStep(String path, char type, long major, long minor, int mode, int uid, int gid,
@@ -119,7 +126,40 @@ public record LaunchPlan(
             String selinuxLabel,
             boolean terminal,
             Integer consoleHeight,
-            Integer consoleWidth) {}
+            Integer consoleWidth,
+            Extras extras) {
+        /** Without the later additions (extras: none). */
+        public ProcessPlan(List<String> args, List<String> env, String cwd, int uid, int gid, List<Integer> additionalGids,
+                           Integer umask, List<Rlimit> rlimits, Capabilities capabilities, boolean noNewPrivileges,
+                           SeccompPlan seccomp, Long personality, Integer oomScoreAdj, String apparmorProfile,
+                           String selinuxLabel, boolean terminal, Integer consoleHeight, Integer consoleWidth) {
+            this(args, env, cwd, uid, gid, additionalGids, umask, rlimits, capabilities, noNewPrivileges, seccomp,
+                    personality, oomScoreAdj, apparmorProfile, selinuxLabel, terminal, consoleHeight, consoleWidth, null);
+        }
+
+        public Extras extrasOrNone() { return extras == null ? Extras.NONE : extras; }
+    }
+
+    /**
+     * Process settings done in the container just before the user and capabilities change (runc order).
+     *
+     * @param homeFromPasswd set HOME from the container's /etc/passwd entry of the uid ("/" if none), read
+     *                       after pivot_root; Java sets it when env has no HOME (runc does the same)
+     * @param ioPriority     ioprio_set(IOPRIO_WHO_PROCESS) or null
+     * @param scheduler      sched_setattr or null
+     * @param sessionKeyring join (or create) the session keyring of this name (runc: "_ses." + id), null: keep
+     * @param keyringPerms   bits OR-ed into a joined keyring's permissions (runc: search for possessor's uid or other)
+     */
+    public record Extras(boolean homeFromPasswd, IoPriority ioPriority, Scheduler scheduler, String sessionKeyring,
+                         long keyringPerms) {
+        public static final Extras NONE = new Extras(false, null, null, null, 0);
+    }
+
+    /** ioClass: IOPRIO_CLASS_RT 1, BE 2, IDLE 3; level 0..7. */
+    public record IoPriority(int ioClass, int level) {}
+
+    /** struct sched_attr: policy (SCHED_* number), flags (SCHED_FLAG_* bits), times in ns. */
+    public record Scheduler(int policy, int nice, int priority, long flags, long runtime, long deadline, long period) {}
 
     /** resource: the RLIMIT_* number. */
     public record Rlimit(int resource, long soft, long hard) {}

@@ -75,7 +75,7 @@ public final class PlanCodec {
                 for (Long l : nn(m.propagation())) prop.append(prop.isEmpty() ? "" : ",").append(Long.toUnsignedString(l));
                 w.rec("mount", m.source(), m.target(), m.fstype(), u(m.flags()), m.data(),
                         prop.isEmpty() ? null : prop.toString(), u(m.remountFlags()), m.createAs(),
-                        u(m.attrSet()), u(m.attrClr()), m.idmapUserns());
+                        u(m.attrSet()), u(m.attrClr()), m.idmapUserns(), m.copyUp() ? "1" : "0");
             }
             case DeviceStep d -> w.rec("device", d.path(), String.valueOf(d.type()), u(d.major()), u(d.minor()),
                     Integer.toString(d.mode()), Integer.toString(d.uid()), Integer.toString(d.gid()), d.bindFromHost() ? "1" : "0");
@@ -125,6 +125,13 @@ public final class PlanCodec {
         if (p.consoleHeight() != null || p.consoleWidth() != null)
             w.rec("consolesize", Integer.toString(p.consoleHeight() == null ? 0 : p.consoleHeight()),
                     Integer.toString(p.consoleWidth() == null ? 0 : p.consoleWidth()));
+        LaunchPlan.Extras x = p.extrasOrNone();
+        if (x.homeFromPasswd()) w.rec("passwdhome");
+        if (x.ioPriority() != null) w.rec("ioprio", Integer.toString(x.ioPriority().ioClass()), Integer.toString(x.ioPriority().level()));
+        LaunchPlan.Scheduler sc = x.scheduler();
+        if (sc != null) w.rec("sched", Integer.toString(sc.policy()), Integer.toString(sc.nice()), Integer.toString(sc.priority()),
+                u(sc.flags()), u(sc.runtime()), u(sc.deadline()), u(sc.period()));
+        if (x.sessionKeyring() != null) w.rec("keyring", x.sessionKeyring(), u(x.keyringPerms()));
     }
 
     private static <T> List<T> nn(List<T> l) { return l == null ? List.of() : l; }
@@ -215,6 +222,11 @@ public final class PlanCodec {
         boolean nnp = false, terminal = false, ended = false;
         SeccompPlan seccomp = null;
         Long personality = null;
+        boolean home = false;
+        LaunchPlan.IoPriority ioprio = null;
+        LaunchPlan.Scheduler sched = null;
+        String keyring = null;
+        long keyringPerms = 0;
         for (int li = 1; li < lines.length; li++) {
             if (lines[li].isEmpty()) continue;
             String[] raw = lines[li].split(" ", -1);
@@ -236,7 +248,7 @@ public final class PlanCodec {
                     if (f.get(5) != null) for (String x : f.get(5).split(",")) prop.add(Long.parseUnsignedLong(x));
                     steps.add(new MountStep(f.get(0), f.get(1), f.get(2), Long.parseUnsignedLong(f.get(3)), f.get(4), prop,
                             Long.parseUnsignedLong(f.get(6)), f.get(7), Long.parseUnsignedLong(f.get(8)),
-                            Long.parseUnsignedLong(f.get(9)), f.get(10)));
+                            Long.parseUnsignedLong(f.get(9)), f.get(10), f.size() > 11 && "1".equals(f.get(11))));
                 }
                 case "device" -> steps.add(new DeviceStep(f.get(0), f.get(1).charAt(0), Long.parseUnsignedLong(f.get(2)),
                         Long.parseUnsignedLong(f.get(3)), Integer.parseInt(f.get(4)), Integer.parseInt(f.get(5)),
@@ -282,6 +294,15 @@ public final class PlanCodec {
                     ch = Integer.parseInt(f.get(0));
                     cw = Integer.parseInt(f.get(1));
                 }
+                case "passwdhome" -> home = true;
+                case "ioprio" -> ioprio = new LaunchPlan.IoPriority(Integer.parseInt(f.get(0)), Integer.parseInt(f.get(1)));
+                case "sched" -> sched = new LaunchPlan.Scheduler(Integer.parseInt(f.get(0)), Integer.parseInt(f.get(1)),
+                        Integer.parseInt(f.get(2)), Long.parseUnsignedLong(f.get(3)), Long.parseUnsignedLong(f.get(4)),
+                        Long.parseUnsignedLong(f.get(5)), Long.parseUnsignedLong(f.get(6)));
+                case "keyring" -> {
+                    keyring = f.get(0);
+                    keyringPerms = Long.parseUnsignedLong(f.get(1));
+                }
                 case "execfifo" -> fifo = f.get(0);
                 case "consolesocket" -> console = f.get(0);
                 case "cgroupjoin" -> cgroups.add(f.get(0));
@@ -292,7 +313,9 @@ public final class PlanCodec {
         }
         if (!ended) throw new IllegalArgumentException("plan has no end record");
         ProcessPlan proc = new ProcessPlan(args, env, cwd, uidv, gidv, groups, umask, rlimits, caps, nnp, seccomp, personality,
-                oom, apparmor, selinux, terminal, ch, cw);
+                oom, apparmor, selinux, terminal, ch, cw,
+                home || ioprio != null || sched != null || keyring != null
+                        ? new LaunchPlan.Extras(home, ioprio, sched, keyring, keyringPerms) : null);
         return new LaunchPlan(mode, ns, uid, gid, deny, time, rootfs, steps, sysctls, hostname, domainname, proc, fifo, console,
                 cgroups, startHooks, preserve);
     }

@@ -111,6 +111,7 @@ public final class Fs {
     private static final MethodHandle FALLOCATE = fn("fallocate",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle FSYNC = fn("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SYNCFS = fn("syncfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FLOCK = fn("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle MOUNT = fn("mount",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
@@ -460,6 +461,14 @@ public final class Fs {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment err = Native.errnoSegment(a);
             Native.check((int) FSYNC.invokeExact(err, fd), err, "fsync", what);
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** syncfs(2): writes back every dirty inode of the filesystem holding fd (one call instead of an fsync per file). */
+    public static void syncfs(int fd, String what) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment err = Native.errnoSegment(a);
+            Native.check((int) SYNCFS.invokeExact(err, fd), err, "syncfs", what);
         } catch (Throwable t) { throw rethrow(t); }
     }
 

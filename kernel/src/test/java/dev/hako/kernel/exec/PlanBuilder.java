@@ -56,6 +56,7 @@ final class PlanBuilder {
     Long personality;
     Integer oomScoreAdj;
     boolean terminal;
+    LaunchPlan.Extras extras;
     String execFifo, consoleSocket;
     List<String> cgroupJoin = new ArrayList<>();
     List<HookPlan> startHooks = new ArrayList<>();
@@ -122,7 +123,7 @@ final class PlanBuilder {
         if (rootfs != null) steps.add(new PivotRootStep(noPivot));
         steps.addAll(after);
         ProcessPlan p = new ProcessPlan(args, env, cwd, uid, gid, groups, umask, rlimits, caps, noNewPrivileges, seccomp,
-                personality, oomScoreAdj, null, null, terminal, null, null);
+                personality, oomScoreAdj, null, null, terminal, null, null, extras);
         return new LaunchPlan(mode, namespaces, uidMappings, gidMappings, denySetgroups, timeOffsets, rootfs, steps, sysctls,
                 hostname, domainname, p, execFifo, consoleSocket, cgroupJoin, startHooks, preserveFds);
     }

@@ -33,6 +33,8 @@ class PlanCodecTest {
         b.hostname = "-";
         b.domainname = "";
         b.rlimits.add(new LaunchPlan.Rlimit(7, -1, -1));
+        b.extras = new LaunchPlan.Extras(true, new LaunchPlan.IoPriority(2, 4),
+                new LaunchPlan.Scheduler(6, -3, 0, 1, 10_000_000L, 20_000_000L, -1L), "_ses.a b", 0x80000);
         b.caps = new LaunchPlan.Capabilities(-1L, 0x1234L, Long.MIN_VALUE, 1, 0);
         b.seccomp = new SeccompPlan(new byte[] {1, 2, 3, 4, 5, 6, 7, (byte) 0xff}, 8, "/run/listener sock", "{\"a\": \"b c\"}");
         b.startHooks.add(new HookPlan("/bin/hook", List.of("hook", "a b", ""), List.of("X=1"), 5, "{\n}"));
@@ -77,7 +79,7 @@ class PlanCodecTest {
     private static LaunchPlan.ProcessPlan withoutSeccomp(LaunchPlan.ProcessPlan p) {
         return new LaunchPlan.ProcessPlan(p.args(), p.env(), p.cwd(), p.uid(), p.gid(), p.additionalGids(), p.umask(), p.rlimits(),
                 p.capabilities(), p.noNewPrivileges(), null, p.personality(), p.oomScoreAdj(), p.apparmorProfile(),
-                p.selinuxLabel(), p.terminal(), p.consoleHeight(), p.consoleWidth());
+                p.selinuxLabel(), p.terminal(), p.consoleHeight(), p.consoleWidth(), p.extras());
     }
 
     @Test

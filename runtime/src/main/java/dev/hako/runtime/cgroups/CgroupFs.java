@@ -21,20 +21,21 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 final class CgroupFs {
     private static final int O_RDONLY = 0, O_WRONLY = 1, O_CLOEXEC = 0x80000;
-    private static final MethodHandle OPEN = Native.function("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle READ = Native.function("read",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle WRITE = Native.function("write",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle CLOSE = Native.plainFunction("close",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle MKDIR = Native.function("mkdir",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle RMDIR = Native.function("rmdir",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle KILL = Native.function("kill",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    // Holder classes: each downcall handle is linked on first use only (linking one spins classes).
+    private static final class OPEN { static final MethodHandle H = Native.function("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT)); }
+    private static final class READ { static final MethodHandle H = Native.function("read",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)); }
+    private static final class WRITE { static final MethodHandle H = Native.function("write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG)); }
+    private static final class CLOSE { static final MethodHandle H = Native.plainFunction("close",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT)); }
+    private static final class MKDIR { static final MethodHandle H = Native.function("mkdir",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT)); }
+    private static final class RMDIR { static final MethodHandle H = Native.function("rmdir",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS)); }
+    private static final class KILL { static final MethodHandle H = Native.function("kill",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT)); }
 
     private CgroupFs() {}
 
@@ -49,17 +50,17 @@ final class CgroupFs {
         byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment err = Native.errnoSegment(a);
-            int fd = (int) OPEN.invokeExact(err, a.allocateFrom(file.toString()), O_WRONLY | O_CLOEXEC, 0);
+            int fd = (int) OPEN.H.invokeExact(err, a.allocateFrom(file.toString()), O_WRONLY | O_CLOEXEC, 0);
             if (fd < 0) return Native.errno(err);
             try {
                 MemorySegment buf = a.allocate(Math.max(1, bytes.length));
                 MemorySegment.copy(bytes, 0, buf, JAVA_BYTE_LAYOUT, 0, bytes.length);
-                long n = (long) WRITE.invokeExact(err, fd, buf, (long) bytes.length);
+                long n = (long) WRITE.H.invokeExact(err, fd, buf, (long) bytes.length);
                 if (n < 0) return Native.errno(err);
                 if (n != bytes.length) return Errno.EIO;
                 return 0;
             } finally {
-                int ignored = (int) CLOSE.invokeExact(fd);
+                int ignored = (int) CLOSE.H.invokeExact(fd);
             }
         } catch (Throwable t) {
             throw rethrow(t);
@@ -70,14 +71,14 @@ final class CgroupFs {
     static String read(Path file) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment err = Native.errnoSegment(a);
-            int fd = (int) OPEN.invokeExact(err, a.allocateFrom(file.toString()), O_RDONLY | O_CLOEXEC, 0);
+            int fd = (int) OPEN.H.invokeExact(err, a.allocateFrom(file.toString()), O_RDONLY | O_CLOEXEC, 0);
             if (fd < 0) throw CgroupException.syscall("open", file.toString(), Native.errno(err), null);
             try {
                 int cap = 16384;
                 MemorySegment buf = a.allocate(cap);
                 java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
                 while (true) {
-                    long n = (long) READ.invokeExact(err, fd, buf, (long) cap);
+                    long n = (long) READ.H.invokeExact(err, fd, buf, (long) cap);
                     if (n < 0) {
                         int e = Native.errno(err);
                         if (e == Errno.EINTR) continue;
@@ -88,7 +89,7 @@ final class CgroupFs {
                 }
                 return out.toString(StandardCharsets.UTF_8);
             } finally {
-                int ignored = (int) CLOSE.invokeExact(fd);
+                int ignored = (int) CLOSE.H.invokeExact(fd);
             }
         } catch (CgroupException e) {
             throw e;
@@ -101,7 +102,7 @@ final class CgroupFs {
     static int mkdir(Path dir) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment err = Native.errnoSegment(a);
-            int r = (int) MKDIR.invokeExact(err, a.allocateFrom(dir.toString()), 0755);
+            int r = (int) MKDIR.H.invokeExact(err, a.allocateFrom(dir.toString()), 0755);
             return r == 0 ? 0 : Native.errno(err);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -112,7 +113,7 @@ final class CgroupFs {
     static int rmdir(Path dir) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment err = Native.errnoSegment(a);
-            int r = (int) RMDIR.invokeExact(err, a.allocateFrom(dir.toString()));
+            int r = (int) RMDIR.H.invokeExact(err, a.allocateFrom(dir.toString()));
             return r == 0 ? 0 : Native.errno(err);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -123,7 +124,7 @@ final class CgroupFs {
     static int kill(int pid, int signal) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment err = Native.errnoSegment(a);
-            int r = (int) KILL.invokeExact(err, pid, signal);
+            int r = (int) KILL.H.invokeExact(err, pid, signal);
             return r == 0 ? 0 : Native.errno(err);
         } catch (Throwable t) {
             throw rethrow(t);

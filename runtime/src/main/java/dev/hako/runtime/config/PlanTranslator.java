@@ -33,11 +33,23 @@ public final class PlanTranslator {
      * @param createContainerHooks already built hook plans, run before pivot_root
      * @param startContainerHooks  already built hook plans, run before the user process
      * @param warn               receives warnings (unknown capabilities, relative destinations, ...)
+     * @param sessionKeyring     the session keyring the init joins (runc: "_ses." + id); null: keep the caller's
      */
     public record Options(LaunchPlan.Mode mode, Path execFifo, String consoleSocket, int preserveFds, boolean noPivot,
                           CgroupView cgroups, Function<Linux.Seccomp, LaunchPlan.SeccompPlan> seccomp,
                           List<LaunchPlan.HookPlan> createContainerHooks,
-                          List<LaunchPlan.HookPlan> startContainerHooks, Consumer<String> warn) {}
+                          List<LaunchPlan.HookPlan> startContainerHooks, Consumer<String> warn, String sessionKeyring) {
+        public Options(LaunchPlan.Mode mode, Path execFifo, String consoleSocket, int preserveFds, boolean noPivot,
+                       CgroupView cgroups, Function<Linux.Seccomp, LaunchPlan.SeccompPlan> seccomp,
+                       List<LaunchPlan.HookPlan> createContainerHooks,
+                       List<LaunchPlan.HookPlan> startContainerHooks, Consumer<String> warn) {
+            this(mode, execFifo, consoleSocket, preserveFds, noPivot, cgroups, seccomp, createContainerHooks,
+                    startContainerHooks, warn, null);
+        }
+    }
+
+    /** runc's search permission for the joined keyring: "other" in a new user namespace, else the possessor's uid. */
+    static final long KEY_OTH_SEARCH = 0x8, KEY_USR_SEARCH = 0x80000;
 
     /** Validates, then translates. {@code bundle} must be absolute. */
     public static LaunchPlan translate(Spec spec, Path bundle, Options o) {
@@ -78,7 +90,8 @@ public final class PlanTranslator {
             if (o.seccomp() == null) throw new ConfigException("linux.seccomp: seccomp is not available in this build");
             seccomp = o.seccomp().apply(linux.seccomp());
         }
-        var process = ProcessTranslator.translate(spec.process(), linux.personality(), seccomp, o.warn());
+        var process = ProcessTranslator.translate(spec.process(), linux.personality(), seccomp, o.warn(),
+                o.sessionKeyring(), newUser ? KEY_OTH_SEARCH : KEY_USR_SEARCH);
         warnUnsupported(spec, o.warn());
 
         return new LaunchPlan(o.mode(), List.copyOf(namespaces), idMaps(linux.uidMappings()), idMaps(linux.gidMappings()),
@@ -91,8 +104,6 @@ public final class PlanTranslator {
     /** Fields the launch plan has no step for yet: said once, not silently dropped. */
     static void warnUnsupported(Spec spec, Consumer<String> warn) {
         var p = spec.process();
-        if (p.ioPriority() != null) warn.accept("process.ioPriority is not supported yet; ignored");
-        if (p.scheduler() != null) warn.accept("process.scheduler is not supported yet; ignored");
         if (p.execCPUAffinity() != null && !p.execCPUAffinity().isEmpty())
             warn.accept("process.execCPUAffinity is not supported yet; ignored");
         var pers = spec.linux().personality();

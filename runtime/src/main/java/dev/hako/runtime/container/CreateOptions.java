@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * @param pidFile       where the init's host pid is written (null: nowhere)
  * @param preserveFds   pass this process's fds 3..3+n-1 on to the container
  * @param noPivot       chroot/move-root instead of pivot_root
- * @param noNewKeyring  keep the caller's session keyring (hako never makes a new one yet; accepted for runc compatibility)
+ * @param noNewKeyring  keep the caller's session keyring; otherwise the init joins a new one named "_ses." + id (runc)
  * @param stdio         the container's stdio (runc: the caller's own)
  */
 public record CreateOptions(String consoleSocket, Path pidFile, int preserveFds, boolean noPivot, boolean noNewKeyring,

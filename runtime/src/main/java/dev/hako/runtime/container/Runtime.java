@@ -17,7 +17,6 @@ import dev.hako.oci.runtime.Linux;
 import dev.hako.oci.runtime.Process;
 import dev.hako.oci.runtime.Resources;
 import dev.hako.oci.runtime.Spec;
-import dev.hako.oci.runtime.State;
 import dev.hako.runtime.cgroups.CgroupException;
 import dev.hako.runtime.cgroups.CgroupManager;
 import dev.hako.runtime.cgroups.CgroupStats;
@@ -103,7 +102,7 @@ public final class Runtime {
             releaseFifo(r);
             r = r.withStatus(Status.RUNNING.ociName());
             store.write(r);
-            HookRunner.runWarning(Phase.POSTSTART, r.config().hooks(), stateJson(r, Status.RUNNING), warn);
+            HookRunner.runWarning(Phase.POSTSTART, r.hooks(), stateJson(r, Status.RUNNING), warn);
         }
     }
 
@@ -114,7 +113,7 @@ public final class Runtime {
     public int run(String id, Path bundle, CreateOptions o, boolean detach, boolean keep) {
         Launched l = launchInit(id, bundle, o, LaunchPlan.Mode.RUN, detach ? Supervision.DETACH : Supervision.FOREGROUND);
         try (Launch launch = l.launch()) {
-            HookRunner.runWarning(Phase.POSTSTART, l.record().config().hooks(), stateJson(l.record(), Status.RUNNING), warn);
+            HookRunner.runWarning(Phase.POSTSTART, l.record().hooks(), stateJson(l.record(), Status.RUNNING), warn);
             if (detach) return 0;
             int code = launch.waitFor();
             if (!keep) {
@@ -156,12 +155,13 @@ public final class Runtime {
                     fifo = store.execFifo(id);
                     Fifo.create(fifo, FIFO_MODE);
                 }
-                // In-container hooks get the state as of planning: the pid is not known yet (0).
+                // In-container hooks get the state as of planning: the executor puts its pid in place of the 0.
                 String planState = stateJson(rec, Status.CREATING);
                 var options = new PlanTranslator.Options(mode, fifo, o.consoleSocket(), o.preserveFds(), o.noPivot(),
                         cgroupView(cg), seccomp -> SeccompCompiler.compile(seccomp, warn),
                         HookRunner.plans(Phase.CREATE_CONTAINER, spec.hooks(), planState),
-                        HookRunner.plans(Phase.START_CONTAINER, spec.hooks(), planState), warn);
+                        HookRunner.plans(Phase.START_CONTAINER, spec.hooks(), stateJson(rec, Status.CREATED)), warn,
+                        o.noNewKeyring() ? null : "_ses." + id);
                 LaunchPlan plan = PlanTranslator.translate(spec, bundle, options);
 
                 launch = Executor.launch(plan, o.stdio(), sup);
@@ -199,7 +199,7 @@ public final class Runtime {
             try { cg.destroy(true); } catch (RuntimeException e) { warn.accept("cleanup: cgroup " + cg.path() + ": " + e.getMessage()); }
         }
         if (rec != null && rec.initPid() > 0)
-            HookRunner.runWarning(Phase.POSTSTOP, rec.config().hooks(), stateJson(rec, Status.STOPPED), warn);
+            HookRunner.runWarning(Phase.POSTSTOP, rec.hooks(), stateJson(rec, Status.STOPPED), warn);
         try { store.remove(id); } catch (RuntimeException e) { warn.accept("cleanup: " + e.getMessage()); }
     }
 
@@ -232,11 +232,12 @@ public final class Runtime {
 
     /**
      * Opens the exec fifo for reading, which lets the init's blocked open for writing complete; the init
-     * writes a byte and execs. Fails if the init dies first.
+     * writes a byte, runs the startContainer hooks and execs. Its write end is close-on-exec, so EOF comes
+     * with the execve (or its death): start returns once the user process runs, as runc. Fails if the init
+     * dies before it wrote.
      */
     private void releaseFifo(ContainerRecord r) {
         Path fifo = store.execFifo(r.id());
-        String executorExe = exeOf(r.initPid()); // what the init runs until it execs the user process
         int fd = Fds.open(fifo.toString(), Fds.O_NONBLOCK | Fds.O_CLOEXEC, 0);
         try {
             byte[] b = new byte[16];
@@ -259,7 +260,8 @@ public final class Runtime {
                     if (gotData) break; // it started and has already exited
                     throw new ContainerException("cannot start a container that has stopped");
                 }
-                if (System.nanoTime() > deadline) break; // the writer came and went between two reads
+                // the writer came and went between two reads (it holds its end until exec, so only before it wrote)
+                if (!writerSeen && !gotData && System.nanoTime() > deadline) break;
                 sleep(1);
             }
         } finally {
@@ -270,23 +272,6 @@ public final class Runtime {
         } catch (IOException e) {
             throw new ContainerException("remove " + fifo + ": " + e.getMessage(), 1, e);
         }
-        if (executorExe != null) awaitExec(r, executorExe);
-    }
-
-    private static String exeOf(long pid) {
-        try {
-            return Files.readSymbolicLink(Path.of("/proc/" + pid + "/exe")).toString();
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    /**
-     * start returns once the user process runs (poststart hooks come after it, runtime-spec): the init
-     * still runs the startContainer hooks after the fifo, so wait until it is no longer the executor.
-     */
-    private static void awaitExec(ContainerRecord r, String executorExe) {
-        while (StateStore.initAlive(r) && executorExe.equals(exeOf(r.initPid()))) sleep(1);
     }
 
     // ---------------------------------------------------------------- state / list
@@ -375,7 +360,7 @@ public final class Runtime {
         }
         cg.destroy(true);
         store.remove(r.id());
-        HookRunner.runWarning(Phase.POSTSTOP, r.config().hooks(), stateJson(r, Status.STOPPED), warn);
+        HookRunner.runWarning(Phase.POSTSTOP, r.hooks(), stateJson(r, Status.STOPPED), warn);
     }
 
     private static void awaitDeath(ContainerRecord r, Duration timeout) {
@@ -489,7 +474,7 @@ public final class Runtime {
 
     static String stateJson(ContainerRecord r, Status s) {
         int pid = s == Status.STOPPED ? 0 : (int) r.initPid();
-        return Json.write(new State(r.ociVersion(), r.id(), s.ociName(), pid, r.bundle(), r.annotations()));
+        return StateStore.ociStateJson(r.ociVersion(), r.id(), s.ociName(), pid, r.bundle(), r.annotations());
     }
 
     private static void sleep(long ms) {

@@ -71,7 +71,9 @@ public final class RootfsPlanner {
             boolean bind = o.isBind() || type.equals("bind");
             if (bind && dest.equals("/dev")) bindDev = true;
             checkProcDestination(dest, type, bind, field);
-            if (o.tmpcopyup()) warn.accept(field + ": tmpcopyup is not supported; mounting an empty tmpfs at " + dest);
+            // runc copies up for tmpfs only
+            boolean copyUp = o.tmpcopyup() && type.equals("tmpfs") && !bind;
+            if (o.tmpcopyup() && !copyUp) warn.accept(field + ": tmpcopyup applies to tmpfs mounts only; ignored");
             if (type.equals("cgroup") || type.equals("cgroup2")) {
                 cgroupMounts(steps, in, dest, o, field);
             } else if (bind) {
@@ -83,7 +85,7 @@ public final class RootfsPlanner {
                         remountFlags(flags), "dir", o.attrSet(), o.attrClr(), null));
             } else {
                 steps.add(new LaunchPlan.MountStep(m.source() == null ? type : m.source(), dest, type, o.flags(),
-                        o.data(), o.propagation(), 0, "dir", o.attrSet(), o.attrClr(), idmapUserns(o, m, field)));
+                        o.data(), o.propagation(), 0, "dir", o.attrSet(), o.attrClr(), idmapUserns(o, m, field), copyUp));
             }
         }
 

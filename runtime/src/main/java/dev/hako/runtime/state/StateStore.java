@@ -1,5 +1,6 @@
 package dev.hako.runtime.state;
 
+import dev.hako.oci.AtomicFiles;
 import dev.hako.oci.Json;
 import dev.hako.oci.OciException;
 import dev.hako.runtime.process.ProcFs;
@@ -13,6 +14,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,12 +29,16 @@ import java.util.stream.Stream;
 /**
  * Container state under the runtime root (like /run/runc): {@code <root>/<id>/state.json} written
  * atomically, {@code <root>/<id>/exec.fifo} while created, and {@code <root>/.locks/<id>} locked by every
- * command that acts on the container, so concurrent invocations on one id are serialized.
+ * command that acts on the container, so concurrent invocations on one id are serialized. The state file is
+ * read and written with Jackson's streaming API, not data binding: runtime commands start a fresh JVM each
+ * time, and binding costs far more (reflection, generated classes the AOT cache can't keep) than the command.
  */
 public final class StateStore {
     public static final Path DEFAULT_ROOT = Path.of("/run/hako-runtime");
     public static final String STATE_FILE = "state.json";
     public static final String EXEC_FIFO = "exec.fifo";
+    /** The config the container was created from, as the runtime's JSON codec wrote it. */
+    public static final String CONFIG_FILE = "config.json";
     private static final String LOCKS = ".locks";
     /** runc's rule: letters, digits, _ + - . and not "." or "..". */
     private static final Pattern ID = Pattern.compile("^[\\w+\\-.]+$");
@@ -123,17 +129,36 @@ public final class StateStore {
 
     public Optional<ContainerRecord> read(String id) {
         Path f = dir(id).resolve(STATE_FILE);
-        if (!Files.exists(f)) return Optional.empty();
+        byte[] bytes;
         try {
-            return Optional.of(Json.read(f, ContainerRecord.class));
-        } catch (OciException e) {
-            if (!Files.exists(f)) return Optional.empty();
-            throw e;
+            bytes = Files.readAllBytes(f);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new OciException("cannot read " + f + ": " + e, e);
         }
+        return Optional.of(StateFile.parse(bytes, f, configFile(id)));
     }
 
+    /**
+     * Writes the state file; the config goes to its own file the first time a record carrying it is written
+     * (records derived with withInit/withStatus share it, so it is serialized once per container).
+     */
     public void write(ContainerRecord r) {
-        Json.writeAtomic(dir(r.id()).resolve(STATE_FILE), r);
+        ContainerRecord.Config c = r.configHolder();
+        if (c.present() && !c.stored()) {
+            AtomicFiles.write(configFile(r.id()), Json.bytes(c.get()));
+            c.markStored();
+        }
+        AtomicFiles.write(dir(r.id()).resolve(STATE_FILE), StateFile.bytes(r));
+    }
+
+    private Path configFile(String id) { return dir(id).resolve(CONFIG_FILE); }
+
+    /** The runtime-spec state JSON (as hooks get it on stdin); null fields are left out. */
+    public static String ociStateJson(String ociVersion, String id, String status, int pid, String bundle,
+                                      java.util.Map<String, String> annotations) {
+        return StateFile.ociState(ociVersion, id, status, pid, bundle, annotations);
     }
 
     /** Removes the container's directory and everything in it (the lock file last but one: the dir). */

@@ -175,9 +175,9 @@ class PlanTranslatorTest {
         p = new dev.hako.oci.runtime.Process(false, null, p.user(), p.args(), null, p.env(), p.cwd(), p.capabilities(),
                 p.rlimits(), true, null, null, null, new dev.hako.oci.runtime.Process.IoPriority("IOPRIO_CLASS_RT", 1),
                 null, List.of(1));
-        translate(s.withProcess(p));
-        assertThat(warnings).containsExactly("process.ioPriority is not supported yet; ignored",
-                "process.execCPUAffinity is not supported yet; ignored");
+        var plan = translate(s.withProcess(p));
+        assertThat(warnings).containsExactly("process.execCPUAffinity is not supported yet; ignored");
+        assertThat(plan.process().extras().ioPriority()).isEqualTo(new LaunchPlan.IoPriority(1, 1));
     }
 
     @Test

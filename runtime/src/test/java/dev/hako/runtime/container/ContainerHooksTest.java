@@ -112,6 +112,41 @@ class ContainerHooksTest {
     }
 
     @Test
+    void inContainerHooksSeeTheInitsPidAndStartReturnsAfterTheExec() throws Exception {
+        String id = Fixture.id();
+        ids.add(id);
+        // createContainer runs before pivot_root: the host's path of the log
+        Hooks hooks = new Hooks(null, null, List.of(logHook("createContainer", logDir.resolve("log").toString())),
+                List.of(slowLogHook("startContainer", "/hooklog/log")), null, null);
+        var info = rt.create(id, fx.bundle(id, spec(hooks, "sleep", "1000")), CreateOptions.defaults().withStdio(Stdio.nulls()));
+        JsonNode created = Json.mapper().readTree(log().get(0)[1]);
+        // as runc: the pid as the hook (run by the init, in the container's pid namespace) sees it
+        assertThat(created.get("pid").asInt()).isEqualTo(1);
+        assertThat(created.get("status").asText()).isEqualTo("creating");
+        rt.start(id);
+        // the fifo's write end closes on execve: start returned after it, not just after the hooks
+        assertThat(Files.readString(Path.of("/proc/" + info.pid() + "/cmdline"))).isEqualTo("sleep\u00001000\u0000");
+        JsonNode started = Json.mapper().readTree(log().get(1)[1]);
+        assertThat(log().get(1)[0]).isEqualTo("startContainer");
+        assertThat(started.get("pid").asInt()).isEqualTo(1);
+        assertThat(started.get("status").asText()).isEqualTo("created");
+    }
+
+    @Test
+    void withoutAPidNamespaceTheHookSeesTheHostPid() throws Exception {
+        String id = Fixture.id();
+        ids.add(id);
+        Spec s = spec(new Hooks(null, null, List.of(logHook("createContainer", logDir.resolve("log").toString())), null, null,
+                null), "sleep", "1000");
+        s = Fixture.withLinux(s, l -> new dev.hako.oci.runtime.Linux(
+                l.namespaces().stream().filter(n -> !n.type().equals("pid")).toList(), l.uidMappings(), l.gidMappings(),
+                l.timeOffsets(), l.devices(), l.cgroupsPath(), l.resources(), l.rootfsPropagation(), l.seccomp(), l.sysctl(),
+                l.maskedPaths(), l.readonlyPaths(), l.mountLabel(), l.personality(), l.intelRdt()));
+        var info = rt.create(id, fx.bundle(id, s), CreateOptions.defaults().withStdio(Stdio.nulls()));
+        assertThat(Json.mapper().readTree(log().get(0)[1]).get("pid").asInt()).isEqualTo(info.pid());
+    }
+
+    @Test
     void aTimedOutHookIsKilledAndFailsTheCreate() throws Exception {
         String id = Fixture.id();
         ids.add(id);

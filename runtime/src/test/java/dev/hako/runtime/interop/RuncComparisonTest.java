@@ -115,8 +115,8 @@ class RuncComparisonTest {
      *   "read-only empty tmpfs".
      * - the tmpfs at /sys/fs/cgroup: runc leaves it writable (only the cgroup mounts in it are ro), hako
      *   makes it read-only as the spec's "ro" asks; its ro/rw is not compared.
-     * - HOME: runc sets HOME from the container's /etc/passwd when process.env has none; hako does not yet
-     *   (a known gap of the runtime library, see {@link #homeIsSetFromPasswdLikeRunc}); not compared here.
+     * - HOME: both set it from the container's /etc/passwd when process.env has none; checked by
+     *   {@link #homeIsSetFromPasswdLikeRunc}, not here.
      */
     private static List<String> normalise(String out) throws Exception {
         Map<String, String> hostNs = new LinkedHashMap<>();
@@ -155,10 +155,10 @@ class RuncComparisonTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("known gap in the runtime library (dev.hako.runtime.container/process): HOME is not "
-            + "set from the container's /etc/passwd when process.env lacks it, as runc does")
     void homeIsSetFromPasswdLikeRunc() throws Exception {
+        var theirs = run("runc", "run", "-b", bundle.toString(), Peers.uniqueName("h8"));
         var ours = run("hako", "run", "-b", bundle.toString(), Peers.uniqueName("h8"));
+        assertThat(theirs.out()).contains("env: HOME=/root");
         assertThat(ours.out()).contains("env: HOME=/root");
     }
 
