@@ -1,11 +1,14 @@
 /* The container's terminal: a pty from the container's own devpts, the slave as controlling terminal
  * and stdio (and bound over /dev/console), the master sent to the console socket with SCM_RIGHTS.
  * The slave is opened with TIOCGPTPEER, never by path, and /dev/console must not be a symlink
- * (CVE-2025-52565). */
+ * (CVE-2025-52565).
+ * Foreground without a console socket (runc run -t): P makes a socketpair to stand in for the socket,
+ * receives the master and copies between it and its own stdio until C exits. */
 #include "executor.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -66,4 +69,89 @@ void console_setup(struct plan *p, struct prep *prep, int rootfd, int bind_conso
     for (int i = 0; i < 3; i++)
         if (dup2(slave, i) < 0) fail("console", name, errno, "dup2 to stdio");
     close(slave);
+}
+
+/* ---- the foreground proxy (P) ---- */
+static int px_sock = -1, px_master = -1, px_stdin, px_size_given;
+
+int console_proxy_open(int size_given) {
+    px_size_given = size_given;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) fail("console", NULL, errno, "socketpair for the pty proxy");
+    px_sock = sv[0];
+    return sv[1];
+}
+
+void console_proxy_child(void) {
+    if (px_sock >= 0) close(px_sock);
+    px_sock = -1;
+}
+
+int console_proxy_active(void) { return px_sock >= 0 || px_master >= 0; }
+
+void console_proxy_winch(void) {
+    struct winsize ws;
+    if (px_master >= 0 && ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(px_master, TIOCSWINSZ, &ws);
+}
+
+static void write_all(int fd, const char *b, ssize_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, b, (size_t) n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && errno == EAGAIN) { struct pollfd pf = {.fd = fd, .events = POLLOUT}; poll(&pf, 1, 100); continue; }
+        if (w <= 0) return; /* the reader is gone: drop it, as a terminal would */
+        b += w;
+        n -= w;
+    }
+}
+
+int console_proxy_poll(struct pollfd *fds, int n, int idx[3]) {
+    idx[0] = idx[1] = idx[2] = -1;
+    if (px_sock >= 0) { idx[0] = n; fds[n++] = (struct pollfd){.fd = px_sock, .events = POLLIN}; }
+    if (px_master >= 0) {
+        idx[1] = n; fds[n++] = (struct pollfd){.fd = px_master, .events = POLLIN};
+        if (px_stdin) { idx[2] = n; fds[n++] = (struct pollfd){.fd = 0, .events = POLLIN}; }
+    }
+    return n;
+}
+
+/* master -> stdout; 0 when the pty has no more to give (every slave closed) */
+static int pump_out(void) {
+    char buf[16384];
+    ssize_t r = read(px_master, buf, sizeof(buf));
+    if (r > 0) { write_all(1, buf, r); return 1; }
+    if (r < 0 && (errno == EINTR || errno == EAGAIN)) return r < 0 && errno == EINTR;
+    close(px_master); /* EIO: no slave left */
+    px_master = -1;
+    return 0;
+}
+
+void console_proxy_handle(struct pollfd *fds, int idx[3]) {
+    if (idx[0] >= 0 && fds[idx[0]].revents) {
+        char name[64], c[CMSG_SPACE(sizeof(int))];
+        struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
+        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c, .msg_controllen = sizeof(c)};
+        ssize_t r;
+        do { r = recvmsg(px_sock, &mh, MSG_CMSG_CLOEXEC); } while (r < 0 && errno == EINTR);
+        struct cmsghdr *cm = r > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+        if (cm && cm->cmsg_type == SCM_RIGHTS) {
+            memcpy(&px_master, CMSG_DATA(cm), sizeof(int));
+            fcntl(px_master, F_SETFL, fcntl(px_master, F_GETFL) | O_NONBLOCK);
+            if (!px_size_given) console_proxy_winch(); /* no consoleSize: the caller's terminal's */
+            px_stdin = 1;
+        }
+        close(px_sock);
+        px_sock = -1;
+    }
+    if (idx[1] >= 0 && px_master >= 0 && fds[idx[1]].revents) pump_out();
+    if (idx[2] >= 0 && px_master >= 0 && fds[idx[2]].revents) {
+        char buf[16384];
+        ssize_t r = read(0, buf, sizeof(buf));
+        if (r > 0) write_all(px_master, buf, r);
+        else if (!(r < 0 && (errno == EINTR || errno == EAGAIN))) px_stdin = 0; /* EOF: a pty has no EOF to pass on */
+    }
+}
+
+void console_proxy_drain(void) {
+    while (px_master >= 0 && pump_out()) {}
 }

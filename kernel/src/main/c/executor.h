@@ -143,6 +143,15 @@ void write_proc(const char *relpath, const char *value, const char *step);
 
 /* console.c */
 void console_setup(struct plan *p, struct prep *prep, int rootfd, int bind_console);
+/* FOREGROUND terminal without a console socket: P proxies the pty to its own stdio */
+struct pollfd;
+int console_proxy_open(int size_given); /* the end C uses as its console socket */
+void console_proxy_child(void);        /* in C: drop P's end */
+int console_proxy_active(void);
+int console_proxy_poll(struct pollfd *fds, int n, int idx[3]);
+void console_proxy_handle(struct pollfd *fds, int idx[3]);
+void console_proxy_winch(void);        /* P's stdin window size onto the pty */
+void console_proxy_drain(void);
 
 /* process.c */
 void run_hook(const struct hook *h);

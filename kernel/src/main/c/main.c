@@ -155,15 +155,18 @@ __attribute__((noreturn)) static void supervise(pid_t child, int cs, int sync, i
             int code = status_code(st);
             snprintf(num, sizeof(num), "%d", code);
             const char *f[] = {num};
+            console_proxy_drain();
             msg_send(sync, "exit", 1, f);
             _exit(code);
         }
-        struct pollfd fds[3];
+        struct pollfd fds[6];
         int n = 0, ics = -1, isig, isync = -1;
         if (cs_open) { ics = n; fds[n++] = (struct pollfd){.fd = cs, .events = POLLIN}; }
         isig = n;
         fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
         if (java_open && !ready) { isync = n; fds[n++] = (struct pollfd){.fd = sync, .events = POLLIN}; }
+        int ipx[3];
+        n = console_proxy_poll(fds, n, ipx);
         if (poll(fds, (nfds_t) n, -1) < 0) {
             if (errno == EINTR) continue;
             fail("poll", NULL, errno, NULL);
@@ -212,11 +215,14 @@ __attribute__((noreturn)) static void supervise(pid_t child, int cs, int sync, i
                     pid_t w;
                     while ((w = waitpid(-1, &s, WNOHANG)) > 0)
                         if (w == child) { child_done = 1; st = s; }
+                } else if (si.ssi_signo == SIGWINCH && console_proxy_active()) {
+                    console_proxy_winch(); /* the pty tells its foreground process group */
                 } else if (!child_done) {
                     kill(child, (int) si.ssi_signo);
                 }
             }
         }
+        console_proxy_handle(fds, ipx);
         if (isync >= 0 && fds[isync].revents) {
             int r = msg_recv(sync, buf, sizeof(buf));
             if (r <= 0) {
@@ -265,6 +271,7 @@ int main(int argc, char **argv) {
     struct prep prep = {.fifo_fd = -1, .console_fd = -1, .listener_fd = -1, .cgroupns_fd = -1};
     if (g_monitor) monitor_prepare();
     prepare(&p, &prep);
+    if (foreground && p.terminal && prep.console_fd < 0) prep.console_fd = console_proxy_open(p.con_h > 0 || p.con_w > 0); /* runc run -t */
 
     sigset_t set;
     sigemptyset(&set);
@@ -292,12 +299,13 @@ int main(int argc, char **argv) {
         close(sigfd);
         if (host_null >= 0) close(host_null);
         if (g_monitor) monitor_close_fds();
+        console_proxy_child();
         child_main(&p, &prep, cs[1]);
     }
     close(cs[1]);
     /* stdio and the preserved fds are C's now: P keeping a copy would hide EOF from whoever reads or
      * writes the other end (a stdin pipe would never close for the container) */
-    for (int fd = 0; fd < 3 && host_null >= 0; fd++) dup2(host_null, fd);
+    for (int fd = 0; fd < 3 && host_null >= 0 && !console_proxy_active(); fd++) dup2(host_null, fd);
     if (host_null > 2) close(host_null);
     for (int fd = 3; fd < 3 + p.preservefds; fd++) close(fd);
     if (prep.fifo_fd >= 0) close(prep.fifo_fd);

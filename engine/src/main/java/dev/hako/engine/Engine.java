@@ -234,10 +234,19 @@ public final class Engine {
     }
 
     /** docker stop: the image's StopSignal (SIGTERM), then SIGKILL after {@code timeout} (null: the container's, 10s). */
-    public void stop(String ref, Integer timeoutSeconds) {
+    public void stop(String ref, Integer timeoutSeconds) { stop(ref, timeoutSeconds, null); }
+
+    /** @param signal overrides the StopSignal (docker stop --signal); null: the container's */
+    public void stop(String ref, Integer timeoutSeconds, String signal) {
         ContainerRecord r = store.lookup(ref);
         if (!status(r).running()) return;
-        int sig = r.stopSignal() == null || r.stopSignal().isEmpty() ? 15 : Signals.parse(r.stopSignal());
+        String name = signal != null && !signal.isEmpty() ? signal : r.stopSignal();
+        int sig;
+        try {
+            sig = name == null || name.isEmpty() ? 15 : Signals.parse(name);
+        } catch (RuntimeException e) {
+            throw new EngineException("invalid signal: " + name, 1, e);
+        }
         int t = timeoutSeconds != null ? timeoutSeconds : r.stopTimeout() != null ? r.stopTimeout() : 10;
         signal(r, sig, false);
         if (t > 0 && awaitExit(r, Duration.ofSeconds(t))) return;

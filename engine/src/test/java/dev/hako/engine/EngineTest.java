@@ -219,6 +219,20 @@ class EngineTest {
     }
 
     @Test
+    void stopSendsTheGivenSignalFirst() {
+        // a namespace init only gets signals it handles: the trap makes USR1 end it with 42 (SIGKILL would be 137)
+        var r = created(List.of("sh", "-c", "trap 'exit 42' USR1; echo ready; while true; do sleep 1; done"));
+        engine().start(r.id());
+        for (int i = 0; i < 500 && engine().log(r.id()).readAll().isEmpty(); i++) sleepQuietly();
+        engine().stop(r.id(), 30, "USR1");
+        assertEquals(42, engine().waitFor(r.id()));
+    }
+
+    private static void sleepQuietly() {
+        try { Thread.sleep(10); } catch (InterruptedException e) { throw new RuntimeException(e); }
+    }
+
+    @Test
     void containerDiesWithoutAnyHakoWatching() throws Exception {
         var r = created(List.of("sh", "-c", "exit 7"));
         engine().start(r.id());

@@ -275,7 +275,7 @@ public final class ContainerCommands {
         @Override
         int execute() {
             return forEach(refs, ref -> {
-                engine().stop(ref, time);
+                engine().stop(ref, time, signal);
                 out().println(ref);
             });
         }

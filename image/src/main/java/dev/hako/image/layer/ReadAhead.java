@@ -17,6 +17,7 @@ final class ReadAhead extends InputStream {
     private static final byte[] EOF = new byte[0];
 
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4);
+    private final java.util.Queue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Thread reader;
     private byte[] current = new byte[0];
     private int pos;
@@ -26,7 +27,8 @@ final class ReadAhead extends InputStream {
         reader = Thread.ofPlatform().daemon().name("hako-layer-read-ahead").start(() -> {
             try {
                 while (true) {
-                    byte[] buf = new byte[CHUNK];
+                    byte[] spare = free.poll();   // recycled by the consumer: no 1 MiB allocation per chunk
+                    byte[] buf = spare != null ? spare : new byte[CHUNK];
                     int n = 0;
                     while (n < CHUNK) {
                         int r = source.read(buf, n, CHUNK - n);
@@ -58,6 +60,7 @@ final class ReadAhead extends InputStream {
         if (o instanceof IOException e) { done = true; throw new IOException(e.getMessage(), e); }
         if (o instanceof Error e) { done = true; throw e; }
         if (o instanceof Throwable t) { done = true; throw new IOException(t); }
+        if (current.length == CHUNK && free.size() < 8) free.offer(current);
         current = (byte[]) o;
         pos = 0;
         return true;

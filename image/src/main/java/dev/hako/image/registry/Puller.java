@@ -35,6 +35,7 @@ final class Puller {
     }
 
     PullResult pull(Reference ref) {
+        warmUpSha256();
         List<RegistriesConf.Endpoint> endpoints;
         try {
             endpoints = client.registries().pullEndpoints(ref);
@@ -102,6 +103,24 @@ final class Puller {
         // the manifest goes in last: its presence means the image is complete
         store.put(manifestDesc, mr.bytes());
         return new PullResult(ref, src, indexDesc, manifestDesc, manifest, manifest.config(), config);
+    }
+
+    private static volatile boolean warm;
+
+    /**
+     * SHA-256 runs on the CPU's SHA instructions only in C2-compiled code, and blobs are hashed in few large
+     * updates, too few for the JIT to compile the update path soon: the first hundreds of MB would be hashed by
+     * the plain Java code, several times slower. Many tiny updates, while the manifest is fetched, get it compiled.
+     */
+    private static void warmUpSha256() {
+        if (warm) return;
+        warm = true;
+        Thread.ofPlatform().daemon().name("hako-sha256-warm-up").start(() -> {
+            java.security.MessageDigest md = dev.hako.oci.image.Digest.messageDigest(dev.hako.oci.image.Digest.SHA256);
+            byte[] b = new byte[128];
+            for (int i = 0; i < 30_000; i++) md.update(b, 0, b.length);
+            md.digest();
+        });
     }
 
     private void fetchAll(Reference src, List<Descriptor> blobs, List<Integer> index,

@@ -557,8 +557,12 @@ public final class ImageService {
                         "hako: loopback registries are insecure"));
             }
         }
-        return RegistryClient.builder().registries(conf).authFile(authFile()).tlsVerify(tlsVerify).build();
+        return RegistryClient.builder().registries(conf).authFile(authFile()).tlsVerify(tlsVerify)
+                .parallelDownloads(PARALLEL_DOWNLOADS).build();
     }
+
+    /** Layers downloading (and, streamed, unpacking) at once: podman's default; docker's is 3. */
+    static final int PARALLEL_DOWNLOADS = Integer.getInteger("hako.pull.parallel", 6);
 
     static boolean isLoopback(String registry) {
         String host = registry.startsWith("[") ? registry.substring(1, registry.indexOf(']'))

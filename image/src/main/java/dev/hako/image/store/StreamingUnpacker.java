@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -94,6 +93,7 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
         private static final long ATTACH_GRACE_MILLIS = 2000;
         private long unattachedWaits;                       // writer thread only
         private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(CAPACITY);
+        private final java.util.Queue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private volatile boolean attached, detached, failed;
         private byte[] current = new byte[0];
         private int pos;
@@ -115,7 +115,10 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
         @Override
         public void write(byte[] b, int off, int len) {
             if (detached || failed) return;
-            offer(Arrays.copyOfRange(b, off, off + len));
+            byte[] spare = free.poll();   // recycled by the reader: no 64 KiB allocation per chunk
+            byte[] copy = spare != null && spare.length == len ? spare : new byte[len];
+            System.arraycopy(b, off, copy, 0, len);
+            offer(copy);
         }
 
         @Override
@@ -146,6 +149,9 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
             }
         }
 
+        /** True when the reader has taken every chunk written so far (for tests). */
+        boolean drained() { return queue.isEmpty(); }
+
         // ---- reader side (the unpack) ----
 
         private boolean fill() throws IOException {
@@ -159,6 +165,7 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
             }
             if (o == END) { eof = true; return false; }
             if (o instanceof IOException e) { eof = true; throw new IOException(e.getMessage(), e); }
+            if (current.length > 0 && free.size() < CAPACITY) free.offer(current);
             current = (byte[]) o;
             pos = 0;
             return true;

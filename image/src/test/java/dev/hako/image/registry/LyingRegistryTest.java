@@ -103,6 +103,60 @@ class LyingRegistryTest {
 
     ContentStore store() { return ContentStore.open(tmp.resolve("store")); }
 
+    /** Records what a streaming consumer would see. */
+    static final class RecordingTap implements BlobTap {
+        final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        final List<String> events = new CopyOnWriteArrayList<>();
+        @Override public synchronized void write(byte[] b, int off, int len) { bytes.write(b, off, len); }
+        @Override public void finish() { events.add("finish"); }
+        @Override public void abandon(Exception cause) { events.add("abandon"); }
+    }
+
+    @Test
+    void aTapSeesTheWholeBlobAndThenFinish() {
+        RecordingTap tap = new RecordingTap();
+        ContentStore s = store();
+        client.pull(ref(), null, s, null, (m, c, i, d) -> i == 0 && d.equals(layerDesc) ? tap : null);
+        assertThat(tap.bytes.toByteArray()).isEqualTo(layer);
+        assertThat(tap.events).containsExactly("finish");
+    }
+
+    @Test
+    void aTapIsAbandonedNotFinishedWhenTheDigestIsWrong() {
+        byte[] evil = layer.clone();
+        evil[1000] ^= 1;
+        routes.put("/v2/x/blobs/" + layerDesc.digest(), ex -> send(ex, 200, "application/octet-stream", evil));
+        RecordingTap tap = new RecordingTap();
+        assertThatThrownBy(() -> client.pull(ref(), null, store(), null, (m, c, i, d) -> tap))
+                .isInstanceOf(RegistryException.class).hasMessageContaining("digest mismatch");
+        assertThat(tap.bytes.size()).isEqualTo(layer.length);   // it saw every byte, and must not use them
+        assertThat(tap.events).containsExactly("abandon");
+    }
+
+    @Test
+    void aTapIsAbandonedWhenTheDownloadResumes() {
+        AtomicInteger calls = new AtomicInteger();
+        routes.put("/v2/x/blobs/" + layerDesc.digest(), ex -> {
+            if (calls.incrementAndGet() == 1) {
+                ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+                ex.sendResponseHeaders(200, layer.length);
+                OutputStream o = ex.getResponseBody();
+                o.write(layer, 0, 100_000);
+                o.flush();
+                throw new IOException("drop the connection");
+            }
+            String range = ex.getRequestHeaders().getFirst("Range");
+            long start = Long.parseLong(range.substring("bytes=".length(), range.length() - 1));
+            ex.getResponseHeaders().set("Content-Range", "bytes " + start + "-" + (layer.length - 1) + "/" + layer.length);
+            send(ex, 206, "application/octet-stream", java.util.Arrays.copyOfRange(layer, (int) start, layer.length));
+        });
+        RecordingTap tap = new RecordingTap();
+        ContentStore s = store();
+        client.pull(ref(), null, s, null, (m, c, i, d) -> tap);
+        assertThat(s.has(layerDesc.digest())).isTrue();
+        assertThat(tap.events).containsExactly("abandon");
+    }
+
     @Test
     void servesAGoodImage() {
         ContentStore s = store();

@@ -205,10 +205,9 @@ public final class Runtime {
 
     private static void checkConsole(Spec spec, String consoleSocket, boolean foreground) {
         boolean terminal = spec.process() != null && spec.process().isTerminal();
-        if (terminal && (consoleSocket == null || consoleSocket.isEmpty()))
-            throw new ContainerException(foreground
-                    ? "process.terminal without --console-socket is not supported yet in the foreground"
-                    : "cannot allocate tty if runc will detach without setting console socket");
+        // in the foreground without a socket the executor proxies the pty to the caller's stdio (runc run -t)
+        if (terminal && !foreground && (consoleSocket == null || consoleSocket.isEmpty()))
+            throw new ContainerException("cannot allocate tty if runc will detach without setting console socket");
         if (!terminal && consoleSocket != null && !consoleSocket.isEmpty())
             throw new ContainerException("cannot use console socket if runc will not detach or allocate tty");
     }
@@ -359,8 +358,9 @@ public final class Runtime {
             if (StateStore.initAlive(r)) throw new ContainerException("container init still running");
         }
         cg.destroy(true);
+        var hooks = r.hooks(); // read before the state dir (which may hold the config) goes
         store.remove(r.id());
-        HookRunner.runWarning(Phase.POSTSTOP, r.hooks(), stateJson(r, Status.STOPPED), warn);
+        HookRunner.runWarning(Phase.POSTSTOP, hooks, stateJson(r, Status.STOPPED), warn);
     }
 
     private static void awaitDeath(ContainerRecord r, Duration timeout) {

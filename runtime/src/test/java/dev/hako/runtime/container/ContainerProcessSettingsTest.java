@@ -75,8 +75,23 @@ class ContainerProcessSettingsTest {
     }
 
     @Test
+    void execGetsHomeFromPasswdToo() throws Exception {
+        String id = Fixture.id();
+        ids.add(id);
+        rt.create(id, fx.bundle(id, Fixture.spec(fx.rootfs, "sleep", "1000")), CreateOptions.defaults().withStdio(Stdio.nulls()));
+        rt.start(id);
+        Process p = Fixture.spec(fx.rootfs, "sh", "-c", "echo home=$HOME").process();
+        p = new Process(false, null, new Process.User(1, 1, null, null, null), p.args(), null, List.of("PATH=/bin"), "/",
+                null, null, false, null, null, null, null, null, null);
+        try (var out = new Fixture.Output()) {
+            assertThat(rt.exec(id, p, ExecOptions.defaults().withStdio(out.stdio()))).isZero();
+            assertThat(out.read()).isEqualTo("home=/usr/sbin\n");
+        }
+    }
+
+    @Test
     void aRepeatedEnvNameKeepsTheLastValueAndAnEntryWithoutEqualsIsRefused() throws Exception {
-        Spec s = Fixture.spec(fx.rootfs, "sh", "-c", "env | grep '^DUP'");
+        Spec s = Fixture.spec(fx.rootfs, "sh", "-c", "env | grep '^DUP' | sort"); // sh rebuilds environ in its own order
         var env = new ArrayList<>(s.process().env());
         env.addAll(List.of("DUP=1", "DUPX=x", "DUP=2"));
         assertThat(run(withProcess(s, null, env, null, null))).isEqualTo("DUP=2\nDUPX=x\n");

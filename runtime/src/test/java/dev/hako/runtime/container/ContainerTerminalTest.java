@@ -1,5 +1,6 @@
 package dev.hako.runtime.container;
 
+import dev.hako.kernel.exec.Stdio;
 import dev.hako.oci.runtime.Process;
 import dev.hako.oci.runtime.Spec;
 import org.junit.jupiter.api.AfterEach;
@@ -82,6 +83,38 @@ class ContainerTerminalTest {
             assertThat(out.toString()).isEqualTo("hello\n/dev/pts/0\n30 100\nc\n");
         } finally {
             py.destroyForcibly();
+        }
+    }
+
+    @Test
+    void inTheForegroundWithoutASocketThePtyIsProxiedToOurStdio() throws Exception {
+        Runtime rt = new Runtime(root.resolve("state"), w -> { });
+        String local = Fixture.id();
+        Path bundle = fx.bundle(local, terminalSpec("sh", "-c", "echo hello; tty; stty size; exit 3"));
+        try (var out = new Fixture.Output()) {
+            int code = rt.run(local, bundle, CreateOptions.defaults().withStdio(out.stdio()), false, false);
+            // through the pty: the line discipline turns \n into \r\n
+            assertThat(out.read()).isEqualTo("hello\r\n/dev/pts/0\r\n30 100\r\n");
+            assertThat(code).isEqualTo(3);
+        }
+        assertThat(root.resolve("state").resolve(local)).doesNotExist();
+    }
+
+    @Test
+    void execInTheForegroundWithATerminalIsProxiedToo() throws Exception {
+        Runtime rt = new Runtime(root.resolve("state"), w -> { });
+        String local = Fixture.id();
+        try {
+            rt.create(local, fx.bundle(local, Fixture.spec(fx.rootfs, "sleep", "1000")),
+                    CreateOptions.defaults().withStdio(Stdio.nulls()));
+            rt.start(local);
+            Process p = terminalSpec("sh", "-c", "tty; stty size; exit 5").process();
+            try (var out = new Fixture.Output()) {
+                assertThat(rt.exec(local, p, ExecOptions.defaults().withStdio(out.stdio()))).isEqualTo(5);
+                assertThat(out.read()).isEqualTo("/dev/pts/0\r\n30 100\r\n");
+            }
+        } finally {
+            try { rt.delete(local, true); } catch (RuntimeException ignored) { }
         }
     }
 
