@@ -94,6 +94,7 @@ struct plan {
     int has_sched, sched_policy, sched_nice, sched_priority;
     unsigned long long sched_flags, sched_runtime, sched_deadline, sched_period;
     char *keyring; unsigned long long keyring_perms;
+    char *cpu_initial, *cpu_final;    /* execCPUAffinity lists ("0-3,7"), NULL: leave */
     int preservefds;
 };
 
@@ -155,6 +156,7 @@ void console_proxy_drain(void);
 
 /* process.c */
 void run_hook(const struct hook *h);
+void set_cpu_affinity(const char *list, const char *which);
 void process_finish(struct plan *p, struct prep *prep);
 void apply_sysctls(struct plan *p);
 

@@ -264,6 +264,7 @@ int main(int argc, char **argv) {
     static struct plan p;
     char err[512];
     if (plan_parse(text, len, &p, err, sizeof(err))) fail("plan", NULL, EINVAL, "%s", err);
+    set_cpu_affinity(p.cpu_initial, "initial"); /* before any cgroup join; inherited by the container process */
     if (p.preservefds != sync - 3) fail("plan", NULL, EINVAL, "preservefds %d does not match the sync fd %d", p.preservefds, sync);
 
     /* the host's, opened before any setns (EXEC joins the container's mount namespace) */

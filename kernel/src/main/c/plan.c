@@ -324,6 +324,10 @@ static int record(struct plan *p, struct line *l) {
         NUM(4, p->sched_runtime);
         NUM(5, p->sched_deadline);
         NUM(6, p->sched_period);
+    } else if (!strcmp(k, "cpuaffinity")) {
+        NEED(k, 2);
+        p->cpu_initial = l->f[0];
+        p->cpu_final = l->f[1];
     } else if (!strcmp(k, "keyring")) {
         NEED(k, 2);
         p->keyring = l->f[0];

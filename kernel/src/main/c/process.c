@@ -12,6 +12,7 @@
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,7 +259,33 @@ struct hako_sched_attr {
     uint64_t sched_runtime, sched_deadline, sched_period;
 };
 
+/* sched_setaffinity from a CPU list such as "0-3,7" (runtime-spec execCPUAffinity) */
+void set_cpu_affinity(const char *list, const char *which) {
+    if (!list || !*list) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    const char *s = list;
+    while (*s) {
+        char *end;
+        unsigned long lo = strtoul(s, &end, 10), hi = lo;
+        if (end == s) fail("sched_setaffinity", NULL, EINVAL, "execCPUAffinity.%s: bad CPU list \"%s\"", which, list);
+        if (*end == '-') {
+            s = end + 1;
+            hi = strtoul(s, &end, 10);
+            if (end == s || hi < lo) fail("sched_setaffinity", NULL, EINVAL, "execCPUAffinity.%s: bad CPU list \"%s\"", which, list);
+        }
+        if (hi >= CPU_SETSIZE) fail("sched_setaffinity", NULL, EINVAL, "execCPUAffinity.%s: CPU %lu out of range", which, hi);
+        for (unsigned long c = lo; c <= hi; c++) CPU_SET(c, &set);
+        if (*end == ',') end++;
+        else if (*end) fail("sched_setaffinity", NULL, EINVAL, "execCPUAffinity.%s: bad CPU list \"%s\"", which, list);
+        s = end;
+    }
+    if (sched_setaffinity(0, sizeof(set), &set) < 0)
+        fail("sched_setaffinity", NULL, errno, "execCPUAffinity.%s \"%s\"", which, list);
+}
+
 static void set_priorities(struct plan *p) {
+    set_cpu_affinity(p->cpu_final, "final"); /* the cgroup is joined by now (runtime-spec) */
     if (p->has_sched) {
         struct hako_sched_attr a = {
             .size = sizeof(a), .sched_policy = (uint32_t) p->sched_policy, .sched_flags = p->sched_flags,

@@ -98,6 +98,7 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
         private byte[] current = new byte[0];
         private int pos;
         private boolean eof;
+        private IOException error;
 
         InputStream attach() throws IOException {
             if (failed) throw new IOException("streamed layer download was abandoned; unpacking from the store instead");
@@ -155,6 +156,9 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
         // ---- reader side (the unpack) ----
 
         private boolean fill() throws IOException {
+            // sticky: a reader that swallowed the error (GZIPInputStream does, probing for another member) must
+            // not see a clean end on its next read
+            if (error != null) throw new IOException(error.getMessage(), error);
             if (eof) return false;
             Object o;
             try {
@@ -164,7 +168,7 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
                 throw new InterruptedIOException("interrupted while streaming a layer");
             }
             if (o == END) { eof = true; return false; }
-            if (o instanceof IOException e) { eof = true; throw new IOException(e.getMessage(), e); }
+            if (o instanceof IOException e) { error = e; throw new IOException(e.getMessage(), e); }
             if (current.length > 0 && free.size() < CAPACITY) free.offer(current);
             current = (byte[]) o;
             pos = 0;

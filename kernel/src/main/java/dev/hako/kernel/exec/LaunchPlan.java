@@ -149,10 +149,17 @@ public record LaunchPlan(
      * @param scheduler      sched_setattr or null
      * @param sessionKeyring join (or create) the session keyring of this name (runc: "_ses." + id), null: keep
      * @param keyringPerms   bits OR-ed into a joined keyring's permissions (runc: search for possessor's uid or other)
+     * @param cpuAffinityInitial execCPUAffinity.initial: CPU list ("0-3,7") the executor runs on from its start, or null
+     * @param cpuAffinityFinal   execCPUAffinity.final: CPU list set after the cgroup join, before exec, or null
      */
     public record Extras(boolean homeFromPasswd, IoPriority ioPriority, Scheduler scheduler, String sessionKeyring,
-                         long keyringPerms) {
+                         long keyringPerms, String cpuAffinityInitial, String cpuAffinityFinal) {
         public static final Extras NONE = new Extras(false, null, null, null, 0);
+
+        public Extras(boolean homeFromPasswd, IoPriority ioPriority, Scheduler scheduler, String sessionKeyring,
+                      long keyringPerms) {
+            this(homeFromPasswd, ioPriority, scheduler, sessionKeyring, keyringPerms, null, null);
+        }
     }
 
     /** ioClass: IOPRIO_CLASS_RT 1, BE 2, IDLE 3; level 0..7. */

@@ -132,6 +132,8 @@ public final class PlanCodec {
         if (sc != null) w.rec("sched", Integer.toString(sc.policy()), Integer.toString(sc.nice()), Integer.toString(sc.priority()),
                 u(sc.flags()), u(sc.runtime()), u(sc.deadline()), u(sc.period()));
         if (x.sessionKeyring() != null) w.rec("keyring", x.sessionKeyring(), u(x.keyringPerms()));
+        if (x.cpuAffinityInitial() != null || x.cpuAffinityFinal() != null)
+            w.rec("cpuaffinity", x.cpuAffinityInitial(), x.cpuAffinityFinal());
     }
 
     private static <T> List<T> nn(List<T> l) { return l == null ? List.of() : l; }
@@ -227,6 +229,7 @@ public final class PlanCodec {
         LaunchPlan.Scheduler sched = null;
         String keyring = null;
         long keyringPerms = 0;
+        String cpuInitial = null, cpuFinal = null;
         for (int li = 1; li < lines.length; li++) {
             if (lines[li].isEmpty()) continue;
             String[] raw = lines[li].split(" ", -1);
@@ -303,6 +306,10 @@ public final class PlanCodec {
                     keyring = f.get(0);
                     keyringPerms = Long.parseUnsignedLong(f.get(1));
                 }
+                case "cpuaffinity" -> {
+                    cpuInitial = f.get(0);
+                    cpuFinal = f.get(1);
+                }
                 case "execfifo" -> fifo = f.get(0);
                 case "consolesocket" -> console = f.get(0);
                 case "cgroupjoin" -> cgroups.add(f.get(0));
@@ -314,8 +321,8 @@ public final class PlanCodec {
         if (!ended) throw new IllegalArgumentException("plan has no end record");
         ProcessPlan proc = new ProcessPlan(args, env, cwd, uidv, gidv, groups, umask, rlimits, caps, nnp, seccomp, personality,
                 oom, apparmor, selinux, terminal, ch, cw,
-                home || ioprio != null || sched != null || keyring != null
-                        ? new LaunchPlan.Extras(home, ioprio, sched, keyring, keyringPerms) : null);
+                home || ioprio != null || sched != null || keyring != null || cpuInitial != null || cpuFinal != null
+                        ? new LaunchPlan.Extras(home, ioprio, sched, keyring, keyringPerms, cpuInitial, cpuFinal) : null);
         return new LaunchPlan(mode, ns, uid, gid, deny, time, rootfs, steps, sysctls, hostname, domainname, proc, fifo, console,
                 cgroups, startHooks, preserve);
     }

@@ -18,7 +18,7 @@ public record Process(
         String selinuxLabel,
         IoPriority ioPriority,
         Scheduler scheduler,
-        List<Integer> execCPUAffinity) {
+        ExecCPUAffinity execCPUAffinity) {
 
     public boolean isTerminal() { return Boolean.TRUE.equals(terminal); }
     public boolean isNoNewPrivileges() { return Boolean.TRUE.equals(noNewPrivileges); }
@@ -34,6 +34,9 @@ public record Process(
                                List<String> permitted, List<String> ambient) {}
 
     public record Rlimit(String type, long hard, long soft) {}
+
+    /** CPU lists ("0-3,7"): initial before the process joins the container's cgroup, final after. */
+    public record ExecCPUAffinity(String initial, @com.fasterxml.jackson.annotation.JsonProperty("final") String finalCpus) {}
 
     public record IoPriority(@com.fasterxml.jackson.annotation.JsonProperty("class") String clazz, int priority) {}
 

@@ -104,8 +104,6 @@ public final class PlanTranslator {
     /** Fields the launch plan has no step for yet: said once, not silently dropped. */
     static void warnUnsupported(Spec spec, Consumer<String> warn) {
         var p = spec.process();
-        if (p.execCPUAffinity() != null && !p.execCPUAffinity().isEmpty())
-            warn.accept("process.execCPUAffinity is not supported yet; ignored");
         var pers = spec.linux().personality();
         if (pers != null && pers.flags() != null && !pers.flags().isEmpty())
             warn.accept("linux.personality.flags are not supported; ignored");

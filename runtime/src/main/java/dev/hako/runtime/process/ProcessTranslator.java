@@ -120,8 +120,22 @@ public final class ProcessTranslator {
                     s.runtime() == null ? 0 : s.runtime(), s.deadline() == null ? 0 : s.deadline(),
                     s.period() == null ? 0 : s.period());
         }
-        if (!home && io == null && sched == null && keyring == null) return null;
-        return new LaunchPlan.Extras(home, io, sched, keyring, keyringPerms);
+        var aff = p.execCPUAffinity();
+        String cpuInitial = aff == null ? null : cpuList(aff.initial(), "initial");
+        String cpuFinal = aff == null ? null : cpuList(aff.finalCpus(), "final");
+        if (!home && io == null && sched == null && keyring == null && cpuInitial == null && cpuFinal == null) return null;
+        return new LaunchPlan.Extras(home, io, sched, keyring, keyringPerms, cpuInitial, cpuFinal);
+    }
+
+    private static final java.util.regex.Pattern CPU_LIST = java.util.regex.Pattern.compile("\\d+(-\\d+)?(,\\d+(-\\d+)?)*");
+
+    /** A CPU list as the kernel writes them ("0-3,7"); blank means unset. */
+    private static String cpuList(String list, String which) {
+        if (list == null || list.isBlank()) return null;
+        String s = list.strip();
+        if (!CPU_LIST.matcher(s).matches())
+            throw new ConfigException("process.execCPUAffinity." + which + ": invalid CPU list \"" + list + "\"");
+        return s;
     }
 
     private static String emptyToNull(String s) { return s == null || s.isEmpty() ? null : s; }

@@ -169,15 +169,27 @@ class PlanTranslatorTest {
     }
 
     @Test
-    void fieldsWithoutAStepAreWarnedAbout() {
+    void processExtrasAreTranslated() {
         var s = DefaultSpec.create(false);
         var p = s.process();
         p = new dev.hako.oci.runtime.Process(false, null, p.user(), p.args(), null, p.env(), p.cwd(), p.capabilities(),
                 p.rlimits(), true, null, null, null, new dev.hako.oci.runtime.Process.IoPriority("IOPRIO_CLASS_RT", 1),
-                null, List.of(1));
+                null, new dev.hako.oci.runtime.Process.ExecCPUAffinity(" 0-1,3 ", "0"));
         var plan = translate(s.withProcess(p));
-        assertThat(warnings).containsExactly("process.execCPUAffinity is not supported yet; ignored");
+        assertThat(warnings).isEmpty();
         assertThat(plan.process().extras().ioPriority()).isEqualTo(new LaunchPlan.IoPriority(1, 1));
+        assertThat(plan.process().extras().cpuAffinityInitial()).isEqualTo("0-1,3");
+        assertThat(plan.process().extras().cpuAffinityFinal()).isEqualTo("0");
+    }
+
+    @Test
+    void badCpuListsAreConfigErrors() {
+        var s = DefaultSpec.create(false);
+        var p = s.process();
+        var bad = new dev.hako.oci.runtime.Process(false, null, p.user(), p.args(), null, p.env(), p.cwd(), p.capabilities(),
+                p.rlimits(), true, null, null, null, null, null, new dev.hako.oci.runtime.Process.ExecCPUAffinity(null, "0-x"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> translate(s.withProcess(bad)))
+                .hasMessageContaining("process.execCPUAffinity.final: invalid CPU list \"0-x\"");
     }
 
     @Test

@@ -116,6 +116,22 @@ class ContainerProcessSettingsTest {
     }
 
     @Test
+    void execCpuAffinityFinalIsTheContainerProcessesCpuSet() throws Exception {
+        Spec base = Fixture.spec(fx.rootfs, "sh", "-c", "grep Cpus_allowed_list /proc/self/status");
+        Process p = base.process();
+        Spec s = base.withProcess(new Process(false, null, p.user(), p.args(), null, p.env(), p.cwd(), p.capabilities(),
+                p.rlimits(), p.noNewPrivileges(), null, null, null, null, null, new Process.ExecCPUAffinity("0", "1")));
+        assertThat(run(s)).contains("Cpus_allowed_list:\t1\n");
+        Spec s0 = base.withProcess(new Process(false, null, p.user(), p.args(), null, p.env(), p.cwd(), p.capabilities(),
+                p.rlimits(), p.noNewPrivileges(), null, null, null, null, null, new Process.ExecCPUAffinity(null, "0")));
+        assertThat(run(s0)).contains("Cpus_allowed_list:\t0\n");
+        // a CPU the machine doesn't have: the kernel refuses, and the error names the step
+        Spec bad = base.withProcess(new Process(false, null, p.user(), p.args(), null, p.env(), p.cwd(), p.capabilities(),
+                p.rlimits(), p.noNewPrivileges(), null, null, null, null, null, new Process.ExecCPUAffinity(null, "1000")));
+        assertThatThrownBy(() -> run(bad)).hasMessageContaining("sched_setaffinity").hasMessageContaining("EINVAL");
+    }
+
+    @Test
     void aBadSchedulerIsAConfigErrorAndARefusedOneNamesTheStep() throws Exception {
         Spec s = Fixture.spec(fx.rootfs, "true");
         assertThatThrownBy(() -> run(withProcess(s, null, null, null,
