@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * The workload scripts/aot-train.sh runs once with -XX:AOTCacheOutput, so the JDK's AOT cache holds the
  * classes bin/hako-runtime loads in real use: parsing, help, spec, features, errors, and (as root, with a
- * busybox bundle in DIR/bundle) a create/start/state/delete lifecycle. Failures are reported, not fatal:
+ * busybox bundle in DIR/bundle) create/start/state/delete lifecycles and a kill. Failures are reported, not fatal:
  * a partial cache still helps. Usage: AotTraining DIR
  */
 public final class AotTraining {
@@ -51,8 +51,14 @@ public final class AotTraining {
                 run(quiet, "--root", root, "list");
                 waitStopped(pid);
                 run(quiet, "--root", root, "state", id);
-                run(quiet, "--root", root, "--log", log, "--log-format", "json", "delete", "--force", id);
+                run(quiet, "--root", root, "--log", log, "--log-format", "json", "delete", id);
             }
+            // kill and a forced delete of a live container (podman's stop / rm -f)
+            String id = "hako-aot-train-" + ProcessHandle.current().pid() + "-kill";
+            run(quiet, "--root", root, "--log", log, "--log-format", "json", "create", "--bundle", bundle.toString(), "--pid-file", pid, id);
+            run(quiet, "--root", root, "--log", log, "--log-format", "json", "kill", id, "KILL");
+            waitStopped(pid);
+            run(quiet, "--root", root, "--log", log, "--log-format", "json", "delete", "--force", id);
         }
     }
 
