@@ -75,8 +75,7 @@ public final class Engine {
         this.store = new ContainerStore(root);
         // docker's default profile names syscalls some arches lack; docker ignores them silently too
         this.runtime = new Runtime(runRoot.resolve("runtime"), m -> { if (!m.contains("unknown syscall")) warn.accept(m); });
-        images.setImageUsage(imageId -> store.list().stream()
-                .filter(r -> imageId.toString().equals(r.imageId())).map(ContainerRecord::id).toList());
+        images.setImageUsage(store);
     }
 
     public ImageService images() { return images; }

@@ -85,6 +85,18 @@ class ContainerCliTest {
     }
 
     @Test
+    void rmiRefusesAnImageAContainerUsesUntilTheContainerIsGone() {
+        Result create = hako("create", image, "true");
+        assertEquals(0, create.code(), create.toString());
+        String id = create.out().trim();
+        Result rmi = hako("rmi", image);
+        assertEquals(1, rmi.code(), rmi.toString());
+        assertTrue(rmi.err().contains("conflict") && rmi.err().contains(id.substring(0, 12)), rmi.toString());
+        assertEquals(0, hako("rm", id).code());
+        assertEquals(0, hako("image", "inspect", image).code(), "the refused rmi left the image in place");
+    }
+
+    @Test
     void exitCodesPropagate() {
         assertEquals(3, hako("run", "--rm", image, "sh", "-c", "exit 3").code());
         Result missing = hako("run", "--rm", image, "no-such-cmd");

@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * file. Every JSON file is written atomically. Creating and removing take a store-wide lock (a file lock, so
  * concurrent hako processes agree on unique names); lookups take none.
  */
-public final class ContainerStore {
+public final class ContainerStore implements dev.hako.image.store.ImageService.ImageUsage {
     private static final Pattern ID = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
     public static final String RECORD = "container.json", STATE = "state.json";
@@ -141,6 +141,12 @@ public final class ContainerStore {
     public void writeState(String id, ContainerState s) { Json.writeAtomic(dir(id).resolve(STATE), s); }
 
     /** Every complete container record, oldest first. */
+    /** What keeps rmi and image prune from removing an image a container was made from. */
+    @Override
+    public List<String> containersUsing(dev.hako.oci.image.Digest imageId) {
+        return list().stream().filter(r -> imageId.toString().equals(r.imageId())).map(ContainerRecord::id).toList();
+    }
+
     public List<ContainerRecord> list() {
         List<ContainerRecord> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
