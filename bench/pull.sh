@@ -12,8 +12,8 @@ here=$PWD
 img=${HAKO_BENCH_CACHE:-/var/tmp/hako-bench}/pull-image
 work=$(mktemp -d /tmp/hako-bench-pull-XXXXXX)
 reg_pid=
-cleanup() {
-  [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
+cleanup() {   # errexit applies in traps: a killed registry's wait status must not skip the rm
+  if [ -n "$reg_pid" ]; then kill "$reg_pid" 2>/dev/null || true; wait "$reg_pid" 2>/dev/null || true; fi
   rm -rf --one-file-system "$work"
 }
 trap cleanup EXIT
