@@ -163,6 +163,7 @@ public final class Runtime {
                         HookRunner.plans(Phase.START_CONTAINER, spec.hooks(), stateJson(rec, Status.CREATED)), warn,
                         o.noNewKeyring() ? null : "_ses." + id);
                 LaunchPlan plan = PlanTranslator.translate(spec, bundle, options);
+                if (!o.noNewKeyring()) store.writeSessionKeyring(id, "_ses." + id);
 
                 launch = Executor.launch(plan, o.stdio(), sup);
                 int pid = launch.pid();
@@ -431,7 +432,9 @@ public final class Runtime {
             types.sort(null);
             for (NamespaceType t : types) ns.add(new LaunchPlan.Namespace(t.procName(), "/proc/" + r.initPid() + "/ns/" + t.procName()));
             var seccomp = linux.seccomp() == null ? null : SeccompCompiler.compile(linux.seccomp(), warn);
-            var proc = ProcessTranslator.translate(process, linux.personality(), seccomp, warn);
+            // runc: exec joins the container's session keyring too, without changing its permissions
+            var proc = ProcessTranslator.translate(process, linux.personality(), seccomp, warn,
+                    store.sessionKeyring(id).orElse(null), 0);
             List<String> cgroupJoin = manager(r).procsFiles().stream().map(Path::toString).toList();
             plan = new LaunchPlan(LaunchPlan.Mode.EXEC, List.copyOf(ns), List.of(), List.of(), false, List.of(), null,
                     List.of(), List.of(), null, null, proc, null, o.consoleSocket(), cgroupJoin, List.of(), o.preserveFds());

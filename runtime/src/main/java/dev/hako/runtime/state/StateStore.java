@@ -37,6 +37,7 @@ public final class StateStore {
     public static final Path DEFAULT_ROOT = Path.of("/run/hako-runtime");
     public static final String STATE_FILE = "state.json";
     public static final String EXEC_FIFO = "exec.fifo";
+    public static final String SESSION_KEYRING = "keyring";
     /** The config the container was created from, as the runtime's JSON codec wrote it. */
     public static final String CONFIG_FILE = "config.json";
     private static final String LOCKS = ".locks";
@@ -54,6 +55,22 @@ public final class StateStore {
     public Path dir(String id) { return root.resolve(id); }
 
     public Path execFifo(String id) { return dir(id).resolve(EXEC_FIFO); }
+
+    /** Records the session keyring the init joined, so that exec joins it too (runc: unless --no-new-keyring). */
+    public void writeSessionKeyring(String id, String name) {
+        AtomicFiles.write(dir(id).resolve(SESSION_KEYRING), name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The session keyring recorded at create; empty when the container keeps the caller's (--no-new-keyring). */
+    public Optional<String> sessionKeyring(String id) {
+        try {
+            return Optional.of(Files.readString(dir(id).resolve(SESSION_KEYRING)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("read " + dir(id).resolve(SESSION_KEYRING) + ": " + e.getMessage(), e);
+        }
+    }
 
     public static boolean validId(String id) {
         return id != null && ID.matcher(id).matches() && !id.equals(".") && !id.equals("..");

@@ -166,6 +166,26 @@ class ContainerProcessSettingsTest {
     }
 
     @Test
+    void execJoinsTheContainersSessionKeyring() throws Exception {
+        // /proc/keys lists a uid-0 keyring to uid 65534 only if it possesses it, i.e. joined it
+        Spec s = Fixture.withLinux(Fixture.spec(fx.rootfs, "sleep", "1000"),
+                l -> new Linux(l.namespaces(), l.uidMappings(), l.gidMappings(), l.timeOffsets(), l.devices(),
+                        l.cgroupsPath(), l.resources(), l.rootfsPropagation(), l.seccomp(), l.sysctl(), List.of(),
+                        l.readonlyPaths(), l.mountLabel(), l.personality(), l.intelRdt()));
+        String id = Fixture.id();
+        ids.add(id);
+        rt.create(id, fx.bundle(id, s), CreateOptions.defaults().withStdio(Stdio.nulls()));
+        rt.start(id);
+        Process p = Fixture.spec(fx.rootfs, "sh", "-c", "grep -o '_ses[.a-z0-9-]*' /proc/keys; true").process();
+        p = new Process(false, null, new Process.User(65534, 65534, null, null, null), p.args(), null, List.of("PATH=/bin"),
+                "/", null, null, false, null, null, null, null, null, null);
+        try (var out = new Fixture.Output()) {
+            assertThat(rt.exec(id, p, ExecOptions.defaults().withStdio(out.stdio()))).isZero();
+            assertThat(out.read()).contains("_ses." + id);
+        }
+    }
+
+    @Test
     void tmpcopyupFillsTheNewTmpfsWithWhatItCovers() throws Exception {
         Spec s = Fixture.spec(fx.rootfs, "sh", "-c",
                 "stat -c '%a %u %n' /etc/passwd; ls /etc | tr '\\n' ' '; echo; echo new > /etc/new && cat /etc/new;"
