@@ -1,63 +1,95 @@
 package dev.hako.runtime.config;
 
 import dev.hako.oci.Json;
-import dev.hako.oci.runtime.IdMapping;
-import dev.hako.oci.runtime.Linux;
-import dev.hako.oci.runtime.Mount;
 import dev.hako.oci.runtime.Process;
-import dev.hako.oci.runtime.Resources;
-import dev.hako.oci.runtime.Root;
 import dev.hako.oci.runtime.Spec;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** The config `runc spec` writes (runc 1.1), and a helper that makes a whole busybox bundle for tests. */
+/** The config `runc spec` writes (runc 1.1; hostname "hako"), and a helper that makes a whole busybox bundle for tests. */
 public final class DefaultSpec {
     private DefaultSpec() {}
 
+    /** The runtime-spec version hako implements and writes into new specs. */
+    public static final String OCI_VERSION = "1.0.2-dev";
+
     private static final List<String> CAPS = List.of("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
 
-    /** runc's `spec` output; with {@code rootless}, runc's `spec --rootless` (uid/gid mapped from the caller). */
+    /** runc's `spec` output (hostname "hako"); with {@code rootless}, `spec --rootless` mapped from the caller's ids. */
     public static Spec create(boolean rootless) {
-        var caps = new Process.Capabilities(CAPS, CAPS, null, CAPS, CAPS);
-        var process = new Process(true, null, new Process.User(0, 0, null, null, null), List.of("sh"), null,
-                List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"), "/", caps,
-                List.of(new Process.Rlimit("RLIMIT_NOFILE", 1024, 1024)), true, null, null, null, null, null, null);
-        List<Mount> mounts = new ArrayList<>();
-        mounts.add(new Mount("/proc", "proc", "proc", null, null, null));
-        mounts.add(new Mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k"), null, null));
-        mounts.add(new Mount("/dev/pts", "devpts", "devpts", rootless
-                ? List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620")
-                : List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"), null, null));
-        mounts.add(new Mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k"), null, null));
-        mounts.add(new Mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev"), null, null));
-        mounts.add(rootless
-                ? new Mount("/sys", "none", "/sys", List.of("rbind", "nosuid", "noexec", "nodev", "ro"), null, null)
-                : new Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro"), null, null));
-        mounts.add(new Mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", "ro"), null, null));
-
-        List<Linux.Namespace> ns = rootless
-                ? List.of(ns("pid"), ns("ipc"), ns("uts"), ns("mount"), ns("user"))
-                : List.of(ns("pid"), ns("network"), ns("ipc"), ns("uts"), ns("mount"));
-        List<IdMapping> uids = null, gids = null;
-        if (rootless) {
-            uids = List.of(new IdMapping(0, currentId("-u"), 1));
-            gids = List.of(new IdMapping(0, currentId("-g"), 1));
-        }
-        Resources resources = rootless ? null : new Resources(
-                List.of(new Resources.DeviceRule(false, null, null, null, "rwm")), null, null, null, null, null, null, null, null);
-        var linux = new Linux(ns, uids, gids, null, null, null, resources, null, null, null,
-                List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-                        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"),
-                List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"), null, null, null);
-        return new Spec("1.0.2-dev", process, new Root("rootfs", true), "runc", null, List.copyOf(mounts), null, null, linux);
+        return Json.mapper().convertValue(tree(rootless, currentId("-u"), currentId("-g")), Spec.class);
     }
 
-    private static Linux.Namespace ns(String type) { return new Linux.Namespace(type, null); }
+    /**
+     * The default config as an ordered tree: the fields in runc's order, so `hako-runtime spec` can print the
+     * same bytes as `runc spec`. The one source of the default config.
+     */
+    public static Map<String, Object> tree(boolean rootless, long uid, long gid) {
+        var process = obj(
+                "terminal", true,
+                "user", obj("uid", 0, "gid", 0),
+                "args", List.of("sh"),
+                "env", List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"),
+                "cwd", "/",
+                "capabilities", obj("bounding", CAPS, "effective", CAPS, "permitted", CAPS, "ambient", CAPS),
+                "rlimits", List.of(obj("type", "RLIMIT_NOFILE", "hard", 1024, "soft", 1024)),
+                "noNewPrivileges", true);
+        List<Object> devptsOptions = new ArrayList<>(List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"));
+        if (!rootless) devptsOptions.add("gid=5");
+        var sys = rootless
+                ? obj("destination", "/sys", "type", "none", "source", "/sys",
+                      "options", List.of("rbind", "nosuid", "noexec", "nodev", "ro"))
+                : obj("destination", "/sys", "type", "sysfs", "source", "sysfs",
+                      "options", List.of("nosuid", "noexec", "nodev", "ro"));
+        var mounts = List.of(
+                obj("destination", "/proc", "type", "proc", "source", "proc"),
+                obj("destination", "/dev", "type", "tmpfs", "source", "tmpfs",
+                        "options", List.of("nosuid", "strictatime", "mode=755", "size=65536k")),
+                obj("destination", "/dev/pts", "type", "devpts", "source", "devpts", "options", devptsOptions),
+                obj("destination", "/dev/shm", "type", "tmpfs", "source", "shm",
+                        "options", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")),
+                obj("destination", "/dev/mqueue", "type", "mqueue", "source", "mqueue",
+                        "options", List.of("nosuid", "noexec", "nodev")),
+                sys,
+                obj("destination", "/sys/fs/cgroup", "type", "cgroup", "source", "cgroup",
+                        "options", List.of("nosuid", "noexec", "nodev", "relatime", "ro")));
+        var linux = rootless
+                ? obj("uidMappings", List.of(obj("containerID", 0, "hostID", uid, "size", 1)),
+                      "gidMappings", List.of(obj("containerID", 0, "hostID", gid, "size", 1)),
+                      "namespaces", namespaces("pid", "ipc", "uts", "mount", "user"))
+                : obj("resources", obj("devices", List.of(obj("allow", false, "access", "rwm"))),
+                      "namespaces", namespaces("pid", "network", "ipc", "uts", "mount"));
+        linux.put("maskedPaths", List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+                "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+                "/sys/firmware", "/proc/scsi"));
+        linux.put("readonlyPaths", List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"));
+        return obj(
+                "ociVersion", OCI_VERSION,
+                "process", process,
+                "root", obj("path", "rootfs", "readonly", true),
+                "hostname", "hako",
+                "mounts", mounts,
+                "linux", linux);
+    }
+
+    private static List<Object> namespaces(String... types) {
+        List<Object> l = new ArrayList<>();
+        for (String t : types) l.add(obj("type", t));
+        return l;
+    }
+
+    /** An insertion-ordered JSON object from key/value pairs. */
+    private static Map<String, Object> obj(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return m;
+    }
 
     private static long currentId(String flag) {
         // The JVM has no getuid(); /proc/self/status has the real ids on the Uid:/Gid: lines.

@@ -53,7 +53,7 @@ class PlanTranslatorTest {
         assertThat(p.namespaces()).extracting(LaunchPlan.Namespace::type).containsExactly("pid", "net", "ipc", "uts", "mnt");
         assertThat(p.namespaces()).allMatch(n -> n.path() == null);
         assertThat(p.rootfs()).isEqualTo(bundle.resolve("rootfs").toString());
-        assertThat(p.hostname()).isEqualTo("runc");
+        assertThat(p.hostname()).isEqualTo("hako");
         assertThat(p.execFifo()).isEqualTo(bundle.resolve("exec.fifo").toString());
         assertThat(p.denySetgroups()).isFalse();
 

@@ -59,7 +59,7 @@ class ContainerExecTest {
         }
         assertThat(code).as(out).isEqualTo(7);
         String[] lines = out.split("\n");
-        assertThat(lines[0]).isEqualTo("runc");
+        assertThat(lines[0]).isEqualTo("hako");
         assertThat(lines[1]).isEqualTo("/tmp");
         assertThat(lines[2]).isEqualTo(Files.readSymbolicLink(Path.of("/proc/" + init + "/ns/pid")).toString());
         assertThat(lines[3]).isEqualTo(Files.readSymbolicLink(Path.of("/proc/" + init + "/ns/mnt")).toString());
