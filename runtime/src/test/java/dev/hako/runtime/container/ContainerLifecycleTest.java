@@ -98,7 +98,7 @@ class ContainerLifecycleTest {
         try (var out = new Fixture.Output()) {
             int code = rt.run(id, bundle, CreateOptions.defaults().withStdio(out.stdio()), false, false);
             assertThat(code).isEqualTo(42);
-            assertThat(out.read()).isEqualTo("hello from runc\n");
+            assertThat(out.read()).isEqualTo("hello from hako\n");
         }
         assertThat(root.resolve("state").resolve(id)).doesNotExist();
         assertThat(cgroupDir(id)).doesNotExist();
