@@ -84,6 +84,14 @@ public final class ContainerCommands {
             return code;
         }
 
+        /** forEach for commands that, as docker's, print each name they acted on. */
+        int forEachEcho(List<String> refs, java.util.function.Consumer<String> each) {
+            return forEach(refs, ref -> {
+                each.accept(ref);
+                out().println(ref);
+            });
+        }
+
         /** Copies log records to out/err until the container has exited (follow) or once. */
         void printLog(String ref, boolean follow) { printLog(ref, follow, false, -1); }
 
@@ -259,10 +267,7 @@ public final class ContainerCommands {
                 printLog(ref, true);
                 return engine().waitFor(ref);
             }
-            return forEach(refs, ref -> {
-                engine().start(ref);
-                out().println(ref);
-            });
+            return forEachEcho(refs, ref -> engine().start(ref));
         }
     }
 
@@ -274,10 +279,7 @@ public final class ContainerCommands {
 
         @Override
         int execute() {
-            return forEach(refs, ref -> {
-                engine().stop(ref, time, signal);
-                out().println(ref);
-            });
+            return forEachEcho(refs, ref -> engine().stop(ref, time, signal));
         }
     }
 
@@ -288,10 +290,7 @@ public final class ContainerCommands {
 
         @Override
         int execute() {
-            return forEach(refs, ref -> {
-                engine().kill(ref, signal);
-                out().println(ref);
-            });
+            return forEachEcho(refs, ref -> engine().kill(ref, signal));
         }
     }
 
@@ -301,10 +300,7 @@ public final class ContainerCommands {
 
         @Override
         int execute() {
-            return forEach(refs, ref -> {
-                engine().pause(ref);
-                out().println(ref);
-            });
+            return forEachEcho(refs, ref -> engine().pause(ref));
         }
     }
 
@@ -314,10 +310,7 @@ public final class ContainerCommands {
 
         @Override
         int execute() {
-            return forEach(refs, ref -> {
-                engine().unpause(ref);
-                out().println(ref);
-            });
+            return forEachEcho(refs, ref -> engine().unpause(ref));
         }
     }
 
@@ -328,10 +321,7 @@ public final class ContainerCommands {
 
         @Override
         int execute() {
-            return forEach(refs, ref -> {
-                engine().remove(ref, force);
-                out().println(ref);
-            });
+            return forEachEcho(refs, ref -> engine().remove(ref, force));
         }
     }
 
