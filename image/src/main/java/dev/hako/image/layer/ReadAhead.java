@@ -12,15 +12,13 @@ import java.util.concurrent.BlockingQueue;
  * (in the source) overlap with writing files (in the consumer). Errors of the source surface in the consumer's
  * next read; closing stops the reader.
  */
-final class ReadAhead extends InputStream {
+final class ReadAhead extends ChunkInputStream {
     private static final int CHUNK = 1 << 20;
     private static final byte[] EOF = new byte[0];
 
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4);
     private final java.util.Queue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Thread reader;
-    private byte[] current = new byte[0];
-    private int pos;
     private boolean done;
 
     ReadAhead(InputStream source) {
@@ -46,7 +44,8 @@ final class ReadAhead extends InputStream {
         });
     }
 
-    private boolean fill() throws IOException {
+    @Override
+    protected boolean fill() throws IOException {
         if (done) return false;
         Object o;
         try {
@@ -64,22 +63,6 @@ final class ReadAhead extends InputStream {
         current = (byte[]) o;
         pos = 0;
         return true;
-    }
-
-    @Override
-    public int read() throws IOException {
-        if (pos >= current.length && !fill()) return -1;
-        return current[pos++] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        if (len == 0) return 0;
-        while (pos >= current.length) if (!fill()) return -1;
-        int n = Math.min(len, current.length - pos);
-        System.arraycopy(current, pos, b, off, n);
-        pos += n;
-        return n;
     }
 
     /** Stops the reader; it may still be inside a blocking read of the source until the owner closes that. */

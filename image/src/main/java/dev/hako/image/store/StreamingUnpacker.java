@@ -86,7 +86,7 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
      * wait for another process unpacking the same layer) the writer never blocks: when the queue is full the pipe
      * gives up, and the layer is unpacked from the store afterwards. A reader that stops early makes writes no-ops.
      */
-    static final class Pipe extends InputStream implements BlobTap {
+    static final class Pipe extends dev.hako.image.layer.ChunkInputStream implements BlobTap {
         private static final int CAPACITY = 64;            // chunks of up to 64 KiB: 4 MiB in flight at most
         private static final Object END = new Object();
         /** How long a full pipe waits for its reader to start (it may queue behind another unpacker of the layer). */
@@ -95,8 +95,6 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
         private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(CAPACITY);
         private final java.util.Queue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private volatile boolean attached, detached, failed;
-        private byte[] current = new byte[0];
-        private int pos;
         private boolean eof;
         private IOException error;
 
@@ -155,7 +153,8 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
 
         // ---- reader side (the unpack) ----
 
-        private boolean fill() throws IOException {
+        @Override
+        protected boolean fill() throws IOException {
             // sticky: a reader that swallowed the error (GZIPInputStream does, probing for another member) must
             // not see a clean end on its next read
             if (error != null) throw new IOException(error.getMessage(), error);
@@ -173,22 +172,6 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
             current = (byte[]) o;
             pos = 0;
             return true;
-        }
-
-        @Override
-        public int read() throws IOException {
-            while (pos >= current.length) if (!fill()) return -1;
-            return current[pos++] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) return 0;
-            while (pos >= current.length) if (!fill()) return -1;
-            int n = Math.min(len, current.length - pos);
-            System.arraycopy(current, pos, b, off, n);
-            pos += n;
-            return n;
         }
 
         @Override
