@@ -96,8 +96,9 @@ public final class Engine {
         String stopSignal = config != null ? config.stopSignal() : null;
         Integer stopTimeout = config != null ? config.stopTimeout() : null;
         // args are computed again (with the rootfs) by the spec builder; this early check gives docker's error first
+        o.validate();
         var template = new ContainerRecord("", "", imageRef, image.id().toString(), now(), List.of(), stopSignal,
-                stopTimeout, autoRemove, null);
+                stopTimeout, autoRemove, o.labels, o);
         ContainerRecord r = store.create(template, name);
         Path dir = store.dir(r.id());
         boolean ok = false;
@@ -107,8 +108,7 @@ public final class Engine {
             Spec spec = specs.build(r.id(), config, o, rootfs, etc);
             writeEtcFiles(etc, spec.hostname());
             Json.writeAtomic(dir.resolve("config.json"), spec);
-            r = new ContainerRecord(r.id(), r.name(), r.image(), r.imageId(), r.created(), spec.process().args(),
-                    r.stopSignal(), r.stopTimeout(), r.autoRemove(), r.labels());
+            r = r.withArgs(spec.process().args());
             Json.writeAtomic(dir.resolve(ContainerStore.RECORD), r);
             ok = true;
             return r;

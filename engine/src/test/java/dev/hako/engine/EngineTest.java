@@ -121,7 +121,7 @@ class EngineTest {
     void dockerDefaultsSeenFromInside() throws Exception {
         Path host = Files.createTempDirectory(root, "bind");
         Files.writeString(host.resolve("in"), "from-host");
-        var o = new RunOptions(List.of("sh", "-c", String.join("; ",
+        var o = RunOptions.of(List.of("sh", "-c", String.join("; ",
                 "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' /proc/self/status",
                 "grep -E '^(Seccomp|NoNewPrivs):' /proc/self/status",
                 "echo interrupts=$(wc -c < /proc/interrupts)",
@@ -132,9 +132,13 @@ class EngineTest {
                 "touch /data/new 2>/dev/null && echo data=rw || echo data=ro",
                 "echo tmp=$(touch /scratch/x && echo ok)",
                 "echo shm=$(df -k /dev/shm | tail -1 | awk '{print $2}')",
-                "echo pids=$(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max)")),
-                null, null, null, null, "box", true, 0, 0, 77, null, null, false, List.of("no-new-privileges"),
-                List.of("/scratch:mode=1777"), List.of(host + ":/data:ro"), 0, null, false, false);
+                "echo pids=$(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max)")));
+        o.hostname = "box";
+        o.readOnly = true;
+        o.pidsLimit = 77;
+        o.securityOpt = List.of("no-new-privileges");
+        o.tmpfs = List.of("/scratch:mode=1777");
+        o.binds = List.of(host + ":/data:ro");
         var r = engine().create(image, null, o, false);
         engine().start(r.id());
         assertEquals(0, engine().waitFor(r.id()));
@@ -161,8 +165,7 @@ class EngineTest {
     void userAndWorkdir() {
         var o = RunOptions.of(List.of("sh", "-c", "echo $(id -u):$(id -g):$(id -G) $(pwd) $HOME; grep CapEff /proc/self/status"))
                 .withUser("nobody");
-        o = new RunOptions(o.command(), null, null, "nobody", "/tmp", null, false, 0, 0, 0, null, null, false, null,
-                null, null, 0, null, false, false);
+        o.workdir = "/tmp";
         var r = engine().create(image, null, o, false);
         engine().start(r.id());
         assertEquals(0, engine().waitFor(r.id()));

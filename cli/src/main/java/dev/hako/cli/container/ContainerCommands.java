@@ -148,24 +148,56 @@ public final class ContainerCommands {
         @Option(names = {"-t", "--tty"}, description = "Allocate a pseudo-TTY (not supported yet)") boolean tty;
         @Option(names = {"-i", "--interactive"}, description = "Keep STDIN open (not supported yet)") boolean interactive;
         @Option(names = "--rm", description = "Automatically remove the container when it exits") boolean rm;
+        // ---- lifecycle flags (restart policy, stop signal/timeout, init, runtime)
+        // ---- volume and mount flags
+        // ---- network flags
         @Parameters(index = "0", paramLabel = "IMAGE") String image;
         @Parameters(index = "1..*", paramLabel = "COMMAND") List<String> command = new ArrayList<>();
 
         ContainerRecord createContainer() {
             if (tty || interactive) throw new EngineException("-t and -i are not supported yet (no attach in the monitor)", 125, null);
-            List<String> e = new ArrayList<>();
+            return engine().create(image, name, runOptions(), rm && autoRemoveOnExit());
+        }
+
+        /** The flags as the engine takes them; each concern fills its own part. */
+        RunOptions runOptions() {
+            var o = new RunOptions();
+            // ---- process
+            o.command = command;
+            o.entrypoint = entrypoint;
             for (String x : env) {
                 if (!x.contains("=")) {
                     String v = System.getenv(x);  // docker: a bare name takes the caller's value, or is dropped
                     if (v == null) continue;
                     x = x + "=" + v;
                 }
-                e.add(x);
+                o.env.add(x);
             }
-            var o = new RunOptions(command, entrypoint, e, user, workdir, hostname, readOnly, bytes(memory, "--memory"),
-                    cpus, pidsLimit, capAdd, capDrop, privileged, securityOpt, tmpfs, volumes, bytes(shmSize, "--shm-size"),
-                    sysctls, tty, interactive);
-            return engine().create(image, name, o, rm && autoRemoveOnExit());
+            o.user = user;
+            o.workdir = workdir;
+            o.tty = tty;
+            o.interactive = interactive;
+            // ---- identity
+            o.hostname = hostname;
+            // ---- filesystem
+            o.readOnly = readOnly;
+            o.tmpfs = tmpfs;
+            o.binds = volumes;
+            o.shmSize = bytes(shmSize, "--shm-size");
+            // ---- resources
+            o.memory = bytes(memory, "--memory");
+            o.cpus = cpus;
+            o.pidsLimit = pidsLimit;
+            // ---- security
+            o.capAdd = capAdd;
+            o.capDrop = capDrop;
+            o.privileged = privileged;
+            o.securityOpt = securityOpt;
+            o.sysctls = sysctls;
+            // ---- lifecycle
+            // ---- volumes and mounts
+            // ---- network
+            return o;
         }
 
         /** Whether nobody will be there to remove the container when it exits (the engine's listing does it then). */

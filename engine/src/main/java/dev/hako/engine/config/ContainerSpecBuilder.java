@@ -60,27 +60,27 @@ public final class ContainerSpecBuilder {
      */
     public Spec build(String id, ImageConfig.Config image, RunOptions o, Path rootfs, EtcFiles etc) {
         ImageConfig.Config img = image != null ? image : ImageConfig.Config.of(null, null, null, null);
-        String hostname = o.hostname() != null && !o.hostname().isEmpty() ? o.hostname() : id.substring(0, Math.min(12, id.length()));
-        UserResolver.ResolvedUser user = new UserResolver(rootfs).resolve(o.user() != null && !o.user().isEmpty() ? o.user() : img.user());
+        String hostname = o.hostname != null && !o.hostname.isEmpty() ? o.hostname : id.substring(0, Math.min(12, id.length()));
+        UserResolver.ResolvedUser user = new UserResolver(rootfs).resolve(o.user != null && !o.user.isEmpty() ? o.user : img.user());
 
         List<String> args = args(img, o);
-        String cwd = o.workdir() != null && !o.workdir().isEmpty() ? o.workdir()
+        String cwd = o.workdir != null && !o.workdir.isEmpty() ? o.workdir
                 : img.workingDir() != null && !img.workingDir().isEmpty() ? img.workingDir() : "/";
         if (!cwd.startsWith("/")) throw new EngineException("the working directory '" + cwd + "' is invalid, it needs to be an absolute path");
 
         List<String> caps = capabilities(o);
         Security sec = security(o, caps);
         var capSet = new Process.Capabilities(caps, caps, List.of(), caps, List.of());
-        var process = new Process(o.tty(), null,
+        var process = new Process(o.tty, null,
                 new Process.User(user.uid(), user.gid(), null, user.additionalGids().isEmpty() ? null : user.additionalGids(), null),
                 args, null, env(img, o, hostname, user), cwd, capSet, null, sec.noNewPrivileges(), null, null, null, null, null, null);
 
         var linux = new Linux(
                 List.of(ns("mount"), ns("network"), ns("uts"), ns("pid"), ns("ipc")),
                 null, null, null, null, "/hako/" + id, resources(o), null, sec.seccomp(),
-                o.sysctls().isEmpty() ? null : new LinkedHashMap<>(o.sysctls()),
-                o.privileged() ? List.of() : MASKED_PATHS, o.privileged() ? List.of() : READONLY_PATHS, null, null, null);
-        return new Spec("1.2.0", process, new Root(rootfs.toString(), o.readOnly()), hostname, null,
+                o.sysctls.isEmpty() ? null : new LinkedHashMap<>(o.sysctls),
+                o.privileged ? List.of() : MASKED_PATHS, o.privileged ? List.of() : READONLY_PATHS, null, null, null);
+        return new Spec("1.2.0", process, new Root(rootfs.toString(), o.readOnly), hostname, null,
                 mounts(o, etc), null, Map.of(), linux);
     }
 
@@ -88,12 +88,12 @@ public final class ContainerSpecBuilder {
     static List<String> args(ImageConfig.Config img, RunOptions o) {
         List<String> entry;
         List<String> cmd;
-        if (o.entrypoint() != null) {
-            entry = o.entrypoint().isEmpty() ? List.of() : List.of(o.entrypoint());
-            cmd = o.command();
+        if (o.entrypoint != null) {
+            entry = o.entrypoint.isEmpty() ? List.of() : List.of(o.entrypoint);
+            cmd = o.command;
         } else {
             entry = img.entrypoint() == null ? List.of() : img.entrypoint();
-            cmd = !o.command().isEmpty() ? o.command() : img.cmd() == null ? List.of() : img.cmd();
+            cmd = !o.command.isEmpty() ? o.command : img.cmd() == null ? List.of() : img.cmd();
         }
         List<String> args = new ArrayList<>(entry);
         args.addAll(cmd);
@@ -107,8 +107,8 @@ public final class ContainerSpecBuilder {
         env.put("PATH", DEFAULT_PATH);
         env.put("HOSTNAME", hostname);
         for (String e : img.envOrEmpty()) put(env, e);
-        for (String e : o.env()) put(env, e);
-        if (o.tty()) env.putIfAbsent("TERM", "xterm");
+        for (String e : o.env) put(env, e);
+        if (o.tty) env.putIfAbsent("TERM", "xterm");
         env.putIfAbsent("HOME", user.home());
         List<String> out = new ArrayList<>();
         env.forEach((k, v) -> out.add(v == null ? k : k + "=" + v));
@@ -124,13 +124,13 @@ public final class ContainerSpecBuilder {
 
     /** docker's default set, then --cap-add/--cap-drop (ALL allowed on both sides); --privileged: all. */
     static List<String> capabilities(RunOptions o) {
-        if (o.privileged()) {
+        if (o.privileged) {
             List<String> all = new ArrayList<>();
             for (Capability c : Capability.values()) all.add(c.capName());
             return List.copyOf(all);
         }
-        Set<String> add = normalize(o.capAdd(), "--cap-add");
-        Set<String> drop = normalize(o.capDrop(), "--cap-drop");
+        Set<String> add = normalize(o.capAdd, "--cap-add");
+        Set<String> drop = normalize(o.capDrop, "--cap-drop");
         Set<String> caps = new LinkedHashSet<>();
         if (add.contains("ALL")) {
             for (Capability c : Capability.values()) caps.add(c.capName());
@@ -160,7 +160,7 @@ public final class ContainerSpecBuilder {
     private static Security security(RunOptions o, List<String> caps) {
         boolean nnp = false;
         String seccomp = null;
-        for (String opt : o.securityOpt()) {
+        for (String opt : o.securityOpt) {
             int sep = indexOfSeparator(opt);
             String key = sep < 0 ? opt : opt.substring(0, sep);
             String value = sep < 0 ? null : opt.substring(sep + 1);
@@ -178,7 +178,7 @@ public final class ContainerSpecBuilder {
                 default -> throw new EngineException("invalid --security-opt 1: \"" + opt + "\"");
             }
         }
-        if (o.privileged() || "unconfined".equals(seccomp)) return new Security(null, nnp);
+        if (o.privileged || "unconfined".equals(seccomp)) return new Security(null, nnp);
         if (seccomp == null) return new Security(DefaultProfile.load(caps), nnp);
         try {
             return new Security(DefaultProfile.resolve(Files.readAllBytes(Path.of(seccomp)), caps), nnp);
@@ -199,7 +199,7 @@ public final class ContainerSpecBuilder {
 
     static Resources resources(RunOptions o) {
         List<Resources.DeviceRule> devices = new ArrayList<>();
-        if (o.privileged()) {
+        if (o.privileged) {
             devices.add(new Resources.DeviceRule(true, "a", null, null, "rwm"));
         } else {
             devices.add(new Resources.DeviceRule(false, "a", null, null, "rwm"));
@@ -215,10 +215,10 @@ public final class ContainerSpecBuilder {
             devices.add(dev(5, 2));   // ptmx
             devices.add(dev(10, 200)); // tun
         }
-        Resources.Memory memory = o.memory() > 0 ? new Resources.Memory(o.memory(), null, null, null, null, null, null, null, null) : null;
-        Resources.Cpu cpu = o.cpus() > 0
-                ? new Resources.Cpu(null, Math.round(o.cpus() * CPU_PERIOD), null, CPU_PERIOD, null, null, null, null, null) : null;
-        Resources.Pids pids = o.pidsLimit() > 0 ? new Resources.Pids(o.pidsLimit()) : null;
+        Resources.Memory memory = o.memory > 0 ? new Resources.Memory(o.memory, null, null, null, null, null, null, null, null) : null;
+        Resources.Cpu cpu = o.cpus > 0
+                ? new Resources.Cpu(null, Math.round(o.cpus * CPU_PERIOD), null, CPU_PERIOD, null, null, null, null, null) : null;
+        Resources.Pids pids = o.pidsLimit > 0 ? new Resources.Pids(o.pidsLimit) : null;
         return new Resources(List.copyOf(devices), memory, cpu, pids, null, null, null, null, null);
     }
 
@@ -227,8 +227,8 @@ public final class ContainerSpecBuilder {
     }
 
     static List<Mount> mounts(RunOptions o, EtcFiles etc) {
-        boolean priv = o.privileged();
-        long shm = o.shmSize() > 0 ? o.shmSize() : DEFAULT_SHM_SIZE;
+        boolean priv = o.privileged;
+        long shm = o.shmSize > 0 ? o.shmSize : DEFAULT_SHM_SIZE;
         Map<String, Mount> byDest = new LinkedHashMap<>();
         add(byDest, new Mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev"), null, null));
         add(byDest, new Mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k"), null, null));
@@ -238,12 +238,12 @@ public final class ContainerSpecBuilder {
         add(byDest, new Mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of(priv ? "rw" : "ro", "nosuid", "noexec", "nodev"), null, null));
         add(byDest, new Mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev"), null, null));
         add(byDest, new Mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=" + shm), null, null));
-        List<String> etcOpts = o.readOnly() ? List.of("rbind", "rprivate", "ro") : List.of("rbind", "rprivate");
+        List<String> etcOpts = o.readOnly ? List.of("rbind", "rprivate", "ro") : List.of("rbind", "rprivate");
         add(byDest, new Mount("/etc/resolv.conf", "bind", etc.resolvConf().toString(), etcOpts, null, null));
         add(byDest, new Mount("/etc/hostname", "bind", etc.hostname().toString(), etcOpts, null, null));
         add(byDest, new Mount("/etc/hosts", "bind", etc.hosts().toString(), etcOpts, null, null));
-        for (String t : o.tmpfs()) add(byDest, tmpfs(t));
-        for (String b : o.binds()) add(byDest, bind(b));
+        for (String t : o.tmpfs) add(byDest, tmpfs(t));
+        for (String b : o.binds) add(byDest, bind(b));
         return List.copyOf(byDest.values());
     }
 

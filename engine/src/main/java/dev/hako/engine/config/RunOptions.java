@@ -1,53 +1,109 @@
 package dev.hako.engine.config;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What `hako run`/`create` flags ask for, before any defaults are applied. Null or empty means "not given".
+ * What `hako run`/`create` flags ask for, before any defaults are applied: docker's Config + HostConfig as one
+ * flat bag. Null, zero or empty means "not given". Kept in the container's record (container.json), so later
+ * commands (start, restart, inspect, network connect) see what the container was created with.
  *
- * @param command     arguments after the image (replace the image's Cmd)
- * @param entrypoint  --entrypoint: null keeps the image's; "" clears it
- * @param env         -e KEY=VALUE (a bare KEY is taken from {@code hostEnv} by the CLI before it gets here)
- * @param user        -u name|uid[:group|gid]
- * @param memory      --memory in bytes (0: no limit)
- * @param cpus        --cpus (0: no limit)
- * @param pidsLimit   --pids-limit (0: no limit)
- * @param securityOpt seccomp=FILE|unconfined, no-new-privileges[:true|false]
- * @param tmpfs       /dst[:options]
- * @param binds       -v /src:/dst[:ro|rw]
- * @param shmSize     bytes (0: docker's 64m)
+ * <p>Plain public fields, grouped by concern, so the CLI and embedders set only what they need and new options
+ * are one line each. Sizes are bytes.
  */
-public record RunOptions(List<String> command, String entrypoint, List<String> env, String user, String workdir,
-                         String hostname, boolean readOnly, long memory, double cpus, long pidsLimit,
-                         List<String> capAdd, List<String> capDrop, boolean privileged, List<String> securityOpt,
-                         List<String> tmpfs, List<String> binds, long shmSize, Map<String, String> sysctls,
-                         boolean tty, boolean interactive) {
-    public RunOptions {
-        command = command == null ? List.of() : List.copyOf(command);
-        env = env == null ? List.of() : List.copyOf(env);
-        capAdd = capAdd == null ? List.of() : List.copyOf(capAdd);
-        capDrop = capDrop == null ? List.of() : List.copyOf(capDrop);
-        securityOpt = securityOpt == null ? List.of() : List.copyOf(securityOpt);
-        tmpfs = tmpfs == null ? List.of() : List.copyOf(tmpfs);
-        binds = binds == null ? List.of() : List.copyOf(binds);
-        sysctls = sysctls == null ? Map.of() : Map.copyOf(sysctls);
-        if (memory < 0 || cpus < 0 || pidsLimit < 0 || shmSize < 0) throw new IllegalArgumentException("limits must not be negative");
-    }
+@JsonInclude(JsonInclude.Include.NON_DEFAULT)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public final class RunOptions {
+    // ---- process
+    /** arguments after the image (replace the image's Cmd) */
+    public List<String> command = new ArrayList<>();
+    /** --entrypoint: null keeps the image's; "" clears it */
+    public String entrypoint;
+    /** -e KEY=VALUE (a bare KEY is taken from the caller's environment by the CLI before it gets here) */
+    public List<String> env = new ArrayList<>();
+    /** -u name|uid[:group|gid] */
+    public String user;
+    public String workdir;
+    public boolean tty;
+    public boolean interactive;
 
+    // ---- identity
+    public String hostname;
+    /** -l/--label KEY=VALUE */
+    public Map<String, String> labels = new LinkedHashMap<>();
+
+    // ---- filesystem
+    public boolean readOnly;
+    /** --tmpfs /dst[:options] */
+    public List<String> tmpfs = new ArrayList<>();
+    /** -v /src:/dst[:ro|rw] */
+    public List<String> binds = new ArrayList<>();
+    /** 0: docker's 64m */
+    public long shmSize;
+
+    // ---- resources
+    /** --memory (0: no limit) */
+    public long memory;
+    /** --cpus (0: no limit) */
+    public double cpus;
+    /** --pids-limit (0: no limit) */
+    public long pidsLimit;
+
+    // ---- security
+    public List<String> capAdd = new ArrayList<>();
+    public List<String> capDrop = new ArrayList<>();
+    public boolean privileged;
+    /** seccomp=FILE|unconfined, no-new-privileges[:true|false] */
+    public List<String> securityOpt = new ArrayList<>();
+    public Map<String, String> sysctls = new LinkedHashMap<>();
+
+    // ---- lifecycle (restart policy, stop signal/timeout, init, runtime)
+
+    // ---- volumes and mounts (named volumes, --mount)
+
+    // ---- network
+
+    public RunOptions() {}
+
+    /** Options that only replace the image's Cmd. */
     public static RunOptions of(List<String> command) {
-        return new RunOptions(command, null, null, null, null, null, false, 0, 0, 0, null, null, false, null, null,
-                null, 0, null, false, false);
+        RunOptions o = new RunOptions();
+        o.command = new ArrayList<>(command);
+        return o;
     }
 
-    /** A builder-ish copy for the few fields tests and the CLI set one at a time. */
+    /** Refuses what no container can have; the CLI maps the message to docker's wording. */
+    public RunOptions validate() {
+        if (memory < 0 || cpus < 0 || pidsLimit < 0 || shmSize < 0) throw new IllegalArgumentException("limits must not be negative");
+        return this;
+    }
+
+    /** Equal when they serialise alike (as stored in container.json). */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof RunOptions o && tree().equals(o.tree());
+    }
+
+    @Override
+    public int hashCode() { return tree().hashCode(); }
+
+    @Override
+    public String toString() { return tree().toString(); }
+
+    private com.fasterxml.jackson.databind.JsonNode tree() { return dev.hako.oci.Json.mapper().valueToTree(this); }
+
     public RunOptions withEnv(List<String> e) {
-        return new RunOptions(command, entrypoint, e, user, workdir, hostname, readOnly, memory, cpus, pidsLimit, capAdd,
-                capDrop, privileged, securityOpt, tmpfs, binds, shmSize, sysctls, tty, interactive);
+        env = new ArrayList<>(e);
+        return this;
     }
 
     public RunOptions withUser(String u) {
-        return new RunOptions(command, entrypoint, env, u, workdir, hostname, readOnly, memory, cpus, pidsLimit, capAdd,
-                capDrop, privileged, securityOpt, tmpfs, binds, shmSize, sysctls, tty, interactive);
+        user = u;
+        return this;
     }
 }

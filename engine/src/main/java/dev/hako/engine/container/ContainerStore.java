@@ -104,8 +104,7 @@ public final class ContainerStore implements dev.hako.image.store.ImageService.I
             }
             String id;
             do id = newId(); while (Files.exists(dir.resolve(id), LinkOption.NOFOLLOW_LINKS));
-            ContainerRecord r = new ContainerRecord(id, chosen, template.image(), template.imageId(), template.created(),
-                    template.args(), template.stopSignal(), template.stopTimeout(), template.autoRemove(), template.labels());
+            ContainerRecord r = template.withIdentity(id, chosen);
             Path d = dir.resolve(id);
             Files.createDirectory(d);
             Json.writeAtomic(d.resolve(STATE), ContainerState.created());

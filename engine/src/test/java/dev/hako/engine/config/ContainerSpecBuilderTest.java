@@ -86,11 +86,11 @@ class ContainerSpecBuilderTest {
         var img = image(null, List.of("/entry", "-x"), List.of("default"), "/srv");
         assertEquals(List.of("/entry", "-x", "default"), build(img, RunOptions.of(List.of())).process().args());
         assertEquals(List.of("/entry", "-x", "mine"), build(img, RunOptions.of(List.of("mine"))).process().args());
-        var o = new RunOptions(List.of("a"), "/other", null, null, null, null, false, 0, 0, 0, null, null, false,
-                null, null, null, 0, null, false, false);
+        var o = RunOptions.of(List.of("a"));
+        o.entrypoint = "/other";
         assertEquals(List.of("/other", "a"), build(img, o).process().args(), "--entrypoint drops the image's Cmd");
-        var cleared = new RunOptions(List.of(), "", null, null, null, null, false, 0, 0, 0, null, null, false,
-                null, null, null, 0, null, false, false);
+        var cleared = RunOptions.of(List.of());
+        cleared.entrypoint = "";
         var e = assertThrows(EngineException.class, () -> build(img, cleared));
         assertEquals("no command specified", e.getMessage());
         assertEquals("/srv", build(img, RunOptions.of(List.of())).process().cwd());
@@ -150,15 +150,27 @@ class ContainerSpecBuilderTest {
     }
 
     private static RunOptions opts(List<String> add, List<String> drop, boolean priv) {
-        return new RunOptions(List.of("x"), null, null, null, null, null, false, 0, 0, 0, add, drop, priv,
-                null, null, null, 0, null, false, false);
+        var o = RunOptions.of(List.of("x"));
+        if (add != null) o.capAdd = add;
+        if (drop != null) o.capDrop = drop;
+        o.privileged = priv;
+        return o;
     }
 
     @Test
     void limitsSecurityMountsReadOnly() throws Exception {
-        var o = new RunOptions(List.of("sh"), null, null, null, "/work", "box", true, 64L << 20, 1.5, 100, null, null,
-                false, List.of("seccomp=unconfined", "no-new-privileges"), List.of("/run:size=1m", "/tmp"),
-                List.of("/host/data:/data:ro", "/host/rw:/rw"), 1L << 20, Map.of("net.ipv4.ip_forward", "1"), false, false);
+        var o = RunOptions.of(List.of("sh"));
+        o.workdir = "/work";
+        o.hostname = "box";
+        o.readOnly = true;
+        o.memory = 64L << 20;
+        o.cpus = 1.5;
+        o.pidsLimit = 100;
+        o.securityOpt = List.of("seccomp=unconfined", "no-new-privileges");
+        o.tmpfs = List.of("/run:size=1m", "/tmp");
+        o.binds = List.of("/host/data:/data:ro", "/host/rw:/rw");
+        o.shmSize = 1L << 20;
+        o.sysctls = Map.of("net.ipv4.ip_forward", "1");
         Spec s = build(null, o);
         assertNull(s.linux().seccomp());
         assertTrue(s.process().noNewPrivileges());
@@ -189,11 +201,11 @@ class ContainerSpecBuilderTest {
                 .getMessage().contains("invalid mode: xx"));
         assertThrows(EngineException.class, () -> ContainerSpecBuilder.bind("/a"));
         assertThrows(EngineException.class, () -> ContainerSpecBuilder.tmpfs("relative"));
-        var bad = new RunOptions(List.of("sh"), null, null, null, null, null, false, 0, 0, 0, null, null, false,
-                List.of("apparmor2=x"), null, null, 0, null, false, false);
+        var bad = RunOptions.of(List.of("sh"));
+        bad.securityOpt = List.of("apparmor2=x");
         assertTrue(assertThrows(EngineException.class, () -> build(img, bad)).getMessage().contains("apparmor2=x"));
-        var wd = new RunOptions(List.of("sh"), null, null, null, "rel", null, false, 0, 0, 0, null, null, false,
-                null, null, null, 0, null, false, false);
+        var wd = RunOptions.of(List.of("sh"));
+        wd.workdir = "rel";
         assertTrue(assertThrows(EngineException.class, () -> build(img, wd)).getMessage().contains("absolute"));
     }
 

@@ -19,7 +19,7 @@ class ContainerStoreTest {
     @TempDir Path root;
 
     private static ContainerRecord template(String created) {
-        return new ContainerRecord("", "", "busybox", "sha256:abc", created, List.of("sh"), null, null, false, Map.of());
+        return new ContainerRecord("", "", "busybox", "sha256:abc", created, List.of("sh"), null, null, false, Map.of(), null);
     }
 
     @Test
