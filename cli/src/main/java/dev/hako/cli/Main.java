@@ -30,6 +30,12 @@ import java.nio.file.Path;
                 dev.hako.cli.container.ContainerCommands.Wait.class, dev.hako.cli.container.ContainerCommands.Exec.class,
                 dev.hako.cli.container.ContainerCommands.Pause.class, dev.hako.cli.container.ContainerCommands.Unpause.class,
                 dev.hako.cli.container.ContainerCommands.ContainerGroup.class,
+                // ---- lifecycle commands
+                // ---- tty commands
+                // ---- container extras
+                // ---- volume and system commands
+                // ---- network commands
+                // ---- run flag commands
                 Version.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Option(names = "--root", description = "Persistent state directory (default: ${DEFAULT-VALUE})",
