@@ -165,6 +165,13 @@ extern int g_monitor;
 void monitor_prepare(void);
 void monitor_close_fds(void);
 __attribute__((noreturn)) void monitor_run(pid_t child, int cs, int sync, int sigfd, int child_done, int st);
+/* logfile.c: json-file log with docker's rotation (log-config in the container directory) */
+int log_open(int dirfd);
+void log_write(const char *buf, size_t n);
+/* lifecycle.c: restart policies, decided by the monitor when the init has died */
+void lifecycle_monitor_running(int dirfd);
+int lifecycle_should_restart(int dirfd, int code); /* backoff in ms, 0: no restart */
+void lifecycle_restart(int dirfd, int backoff_ms);
 
 /* small helpers */
 int sys_openat2(int dirfd, const char *path, unsigned long long flags, unsigned long long mode, unsigned long long resolve);

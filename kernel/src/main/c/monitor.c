@@ -31,8 +31,7 @@ void monitor_prepare(void) {
     if (mon_dir < 0) fail("monitor", "fd 0", errno, "the container directory");
     struct stat st;
     if (fstat(mon_dir, &st) < 0 || !S_ISDIR(st.st_mode)) fail("monitor", "fd 0", ENOTDIR, "is not the container directory");
-    mon_log = openat(mon_dir, "ctr.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-    if (mon_log < 0) fail("monitor", "ctr.log", errno, "open");
+    mon_log = log_open(mon_dir); /* logfile.c: -1 for --log-driver none */
     int out[2], err[2];
     if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) fail("monitor", NULL, errno, "pipe");
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -131,12 +130,7 @@ static void emit(struct stream *s, const char *data, size_t len) {
     size_t w = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(when + w, sizeof(when) - w, ".%09ldZ", ts.tv_nsec);
     n += (size_t) snprintf(out + n, sizeof(out) - n, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", s->name, when);
-    for (size_t off = 0; off < n;) {
-        ssize_t r = write(mon_log, out + off, n - off);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return; /* a full disk loses log lines, never the container */
-        off += (size_t) r;
-    }
+    log_write(out, n); /* logfile.c: rotation */
 }
 
 /* Emits every complete line in the buffer; a full buffer without a newline goes out as a partial record. */
@@ -185,6 +179,7 @@ void monitor_run(pid_t child, int cs, int sync, int sigfd, int child_done, int s
     if (cs >= 0) close(cs);
     close(sync); /* Java may go away now: the container is ours */
     g_report_fd = -1;
+    lifecycle_monitor_running(mon_dir);
     static struct stream streams[2] = {{.name = "stdout", .open = 1}, {.name = "stderr", .open = 1}};
     for (;;) {
         if (child_done && !streams[0].open && !streams[1].open) break;
@@ -217,6 +212,8 @@ void monitor_run(pid_t child, int cs, int sync, int sigfd, int child_done, int s
     }
     for (int i = 0; i < 2; i++) if (streams[i].open) flush_lines(&streams[i], 1);
     int code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
+    int backoff = lifecycle_should_restart(mon_dir, code); /* lifecycle.c: restart policy */
     write_exit(code);
+    if (backoff > 0) lifecycle_restart(mon_dir, backoff); /* returns only if it does not restart */
     _exit(0);
 }

@@ -31,6 +31,7 @@ import java.nio.file.Path;
                 dev.hako.cli.container.ContainerCommands.Pause.class, dev.hako.cli.container.ContainerCommands.Unpause.class,
                 dev.hako.cli.container.ContainerCommands.ContainerGroup.class,
                 // ---- lifecycle commands
+                dev.hako.cli.container.LifecycleCommands.Restart.class,
                 // ---- tty commands
                 // ---- container extras
                 // ---- volume and system commands

@@ -6,6 +6,8 @@ import dev.hako.engine.container.ContainerRecord;
 import dev.hako.engine.container.ContainerState;
 import dev.hako.engine.container.ContainerStore;
 import dev.hako.engine.container.Status;
+import dev.hako.engine.lifecycle.Lifecycle;
+import dev.hako.engine.lifecycle.LogConfig;
 import dev.hako.engine.logs.JsonFileLog;
 import dev.hako.image.snapshot.Snapshot;
 import dev.hako.image.snapshot.Snapshotter;
@@ -58,6 +60,7 @@ public final class Engine {
     private final ContainerStore store;
     private final Runtime runtime;
     private final ContainerSpecBuilder specs = new ContainerSpecBuilder();
+    private final Lifecycle lifecycle;
 
     /**
      * @param root    persistent state (/var/lib/hako): images and containers
@@ -73,6 +76,7 @@ public final class Engine {
         runRoot = runRoot.toAbsolutePath().normalize();
         this.images = images;
         this.store = new ContainerStore(root);
+        this.lifecycle = new Lifecycle(root, runRoot);
         // docker's default profile names syscalls some arches lack; docker ignores them silently too
         this.runtime = new Runtime(runRoot.resolve("runtime"), m -> { if (!m.contains("unknown syscall")) warn.accept(m); });
         images.setImageUsage(store);
@@ -95,8 +99,11 @@ public final class Engine {
         ImageConfig.Config config = images.config(image).config();
         String stopSignal = config != null ? config.stopSignal() : null;
         Integer stopTimeout = config != null ? config.stopTimeout() : null;
+        if (o.stopSignal != null && !o.stopSignal.isEmpty()) stopSignal = o.stopSignal;
+        if (o.stopTimeout != null) stopTimeout = o.stopTimeout;
         // args are computed again (with the rootfs) by the spec builder; this early check gives docker's error first
         o.validate();
+        Lifecycle.validate(o, autoRemove);
         var template = new ContainerRecord("", "", imageRef, image.id().toString(), now(), List.of(), stopSignal,
                 stopTimeout, autoRemove, o.labels, o);
         ContainerRecord r = store.create(template, name);
@@ -107,7 +114,7 @@ public final class Engine {
             var etc = ContainerSpecBuilder.EtcFiles.in(dir);
             Spec spec = specs.build(r.id(), config, o, rootfs, etc);
             writeEtcFiles(etc, spec.hostname());
-            Json.writeAtomic(dir.resolve("config.json"), spec);
+            Json.writeAtomic(dir.resolve("config.json"), lifecycle.prepare(dir, o, spec)); // log-config, --init
             r = r.withArgs(spec.process().args());
             Json.writeAtomic(dir.resolve(ContainerStore.RECORD), r);
             ok = true;
@@ -183,10 +190,14 @@ public final class Engine {
     // ---------------------------------------------------------------- start / stop / kill
 
     /** docker start: launches the container under its monitor. A no-op on a running container. */
-    public void start(String ref) {
+    public void start(String ref) { start(ref, true); }
+
+    /** @param byUser false when the container's monitor restarts it for its restart policy */
+    private void start(String ref, boolean byUser) {
         ContainerRecord r = store.lookup(ref);
         if (status(r).running()) return;
         Path dir = store.dir(r.id());
+        lifecycle.beforeStart(r.id(), dir, r.options(), byUser);
         // a restart: the previous run's runtime state and exit file go
         try {
             runtime.delete(r.id(), true);
@@ -200,6 +211,7 @@ public final class Engine {
             var stdio = new Stdio(new Stdio.Fd(dirFd), Stdio.NULL, Stdio.NULL);
             runtime.create(r.id(), dir, CreateOptions.defaults().withStdio(stdio), Supervision.MONITOR);
             store.writeState(r.id(), new ContainerState(true, now()));
+            lifecycle.created(dir);
             try {
                 runtime.start(r.id());
             } catch (ContainerException e) {
@@ -215,6 +227,19 @@ public final class Engine {
         } finally {
             Fs.close(dirFd);
         }
+    }
+
+    /** What a container's monitor runs for its restart policy (lifecycle.RestartMain): start it unless stopped. */
+    public void restartByPolicy(String id) {
+        ContainerRecord r = store.lookup(id);
+        lifecycle.restartByPolicy(store.dir(r.id()), () -> start(r.id(), false),
+                code -> store.writeState(r.id(), new ContainerState(true, store.state(r.id()).startedAt())));
+    }
+
+    /** docker restart: stop (as {@link #stop}) then start. */
+    public void restart(String ref, Integer timeoutSeconds, String signal) {
+        stop(ref, timeoutSeconds, signal);
+        start(ref);
     }
 
     private static boolean exitFileAppears(Path exit) {
@@ -238,6 +263,7 @@ public final class Engine {
     /** @param signal overrides the StopSignal (docker stop --signal); null: the container's */
     public void stop(String ref, Integer timeoutSeconds, String signal) {
         ContainerRecord r = store.lookup(ref);
+        lifecycle.markStopped(store.dir(r.id())); // before any signal: no restart by the policy
         if (!status(r).running()) return;
         String name = signal != null && !signal.isEmpty() ? signal : r.stopSignal();
         int sig;
@@ -256,6 +282,7 @@ public final class Engine {
     /** docker kill. */
     public void kill(String ref, String signal) {
         ContainerRecord r = store.lookup(ref);
+        if (lifecycle.markStopped(store.dir(r.id()))) return; // it was waiting to restart: now it won't
         if (!status(r).running()) throw new EngineException("cannot kill container: " + ref + ": container " + r.id() + " is not running", 1, null);
         int sig;
         try {
@@ -312,6 +339,7 @@ public final class Engine {
     /** docker rm: refuses a running container unless {@code force} (then kills it). */
     public void remove(String ref, boolean force) {
         ContainerRecord r = store.lookup(ref);
+        if (force) lifecycle.markStopped(store.dir(r.id()));
         if (status(r).running()) {
             if (!force) throw new EngineException("cannot remove container \"/" + r.name() + "\": container is running: "
                     + "stop the container before removing or force remove", 1, null);
@@ -353,7 +381,15 @@ public final class Engine {
         }
     }
 
-    public JsonFileLog log(String ref) { return new JsonFileLog(store.dir(store.lookup(ref).id()).resolve("ctr.log")); }
+    public JsonFileLog log(String ref) {
+        ContainerRecord r = store.lookup(ref);
+        if (LogConfig.of(r.options().logDriver, r.options().logOpts).none())
+            throw new EngineException("configured logging driver does not support reading", 1, null);
+        return new JsonFileLog(store.dir(r.id()).resolve("ctr.log"));
+    }
+
+    /** docker's RestartCount: restarts by the restart policy since the last user start. */
+    public int restartCount(String ref) { return Lifecycle.restartCount(store.dir(store.lookup(ref).id())); }
 
     /** docker exec: runs {@code args} in the running container with its process settings; the exit code. */
     public int exec(String ref, List<String> args, List<String> env, String user, String workdir, boolean detach, Stdio stdio) {
@@ -416,8 +452,7 @@ public final class Engine {
     public Status status(ContainerRecord r) {
         ContainerState st = store.state(r.id());
         if (!st.started()) return new Status("created", 0, null, 0);
-        Path exit = store.dir(r.id()).resolve("exit");
-        Status fromFile = readExit(exit);
+        Status fromFile = restartingOrExited(store.dir(r.id()));
         if (fromFile != null) return fromFile;
         ContainerInfo info;
         try {
@@ -434,13 +469,25 @@ public final class Engine {
                 default -> { }
             }
         }
-        // the init is gone; the monitor writes the exit file right after it reaps it
-        for (int i = 0; i < 50; i++) {
-            sleep(20);
-            fromFile = readExit(exit);
+        // the init is gone; a live monitor writes the exit file right after it reaps it (and drains the log). A
+        // dead one (kill -9, or a reboot that took /run) never will: then the exit is unknown, docker's 255.
+        for (int i = 0; ; i++) {
+            fromFile = restartingOrExited(store.dir(r.id()));
             if (fromFile != null) return fromFile;
+            if (i >= 300 || !Lifecycle.monitorAlive(store.dir(r.id()))) break;
+            sleep(10);
         }
         return new Status("exited", 255, null, 0);
+    }
+
+    /** The monitor writes "restarting" before the exit file: an exit file with it means a restart is coming. */
+    private static Status restartingOrExited(Path dir) {
+        Status s = Lifecycle.restarting(dir);
+        if (s != null) return s;
+        s = readExit(dir.resolve("exit"));
+        if (s == null) return null;
+        Status again = Lifecycle.restarting(dir);
+        return again != null ? again : s;
     }
 
     private static Status readExit(Path exit) {

@@ -97,22 +97,7 @@ public final class ContainerCommands {
 
         /** @param tail only the last {@code tail} records of what is there now (negative: all) */
         void printLog(String ref, boolean follow, boolean timestamps, int tail) {
-            JsonFileLog log = engine().log(ref);
-            long offset = 0;
-            boolean first = true;
-            while (true) {
-                boolean done = !follow || engine().inspect(ref).status().exited();
-                JsonFileLog.Chunk c = log.readFrom(offset);
-                offset = c.next();
-                List<LogEntry> entries = c.entries();
-                if (first && tail >= 0 && entries.size() > tail) entries = entries.subList(entries.size() - tail, entries.size());
-                first = false;
-                for (LogEntry e : entries) (e.stderr() ? err() : out()).print(timestamps ? e.time() + " " + e.log() : e.log());
-                out().flush();
-                err().flush();
-                if (done) return;
-                if (c.entries().isEmpty()) sleep(50);
-            }
+            LifecycleCommands.printLog(engine(), ref, follow, timestamps, tail, null, null, out(), err());
         }
     }
 
@@ -149,6 +134,13 @@ public final class ContainerCommands {
         @Option(names = {"-i", "--interactive"}, description = "Keep STDIN open (not supported yet)") boolean interactive;
         @Option(names = "--rm", description = "Automatically remove the container when it exits") boolean rm;
         // ---- lifecycle flags (restart policy, stop signal/timeout, init, runtime)
+        @Option(names = "--restart", description = "Restart policy to apply when a container exits (no, on-failure[:max-retries], always, unless-stopped)",
+                defaultValue = "no") String restart;
+        @Option(names = "--stop-signal", description = "Signal to stop the container") String stopSignal;
+        @Option(names = "--stop-timeout", description = "Timeout (in seconds) to stop a container") Integer stopTimeout;
+        @Option(names = "--log-driver", description = "Logging driver for the container (json-file, none)") String logDriver;
+        @Option(names = "--log-opt", description = "Log driver options (max-size=SIZE, max-file=N)") List<String> logOpts = new ArrayList<>();
+        @Option(names = "--init", description = "Run an init inside the container that forwards signals and reaps processes") boolean init;
         // ---- volume and mount flags
         // ---- network flags
         @Parameters(index = "0", paramLabel = "IMAGE") String image;
@@ -195,6 +187,12 @@ public final class ContainerCommands {
             o.securityOpt = securityOpt;
             o.sysctls = sysctls;
             // ---- lifecycle
+            o.restart = restart;
+            o.stopSignal = stopSignal;
+            o.stopTimeout = stopTimeout;
+            o.logDriver = logDriver;
+            o.logOpts = LifecycleCommands.logOpts(logOpts);
+            o.init = init;
             // ---- volumes and mounts
             // ---- network
             return o;
@@ -373,6 +371,8 @@ public final class ContainerCommands {
         @Option(names = {"-t", "--timestamps"}, description = "Show timestamps") boolean timestamps;
         @Option(names = {"-n", "--tail"}, description = "Number of lines to show from the end of the logs (default \"all\")",
                 defaultValue = "all") String tail;
+        @Option(names = "--since", description = "Show logs since timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" for 42 minutes)") String since;
+        @Option(names = "--until", description = "Show logs before a timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" for 42 minutes)") String until;
         @Parameters(index = "0", paramLabel = "CONTAINER") String ref;
 
         @Override
@@ -383,7 +383,7 @@ public final class ContainerCommands {
             } catch (NumberFormatException e) {
                 throw new EngineException("invalid value for \"tail\": " + tail, 125, e);
             }
-            printLog(ref, follow, timestamps, keep);
+            LifecycleCommands.printLog(engine(), ref, follow, timestamps, keep, since, until, out(), err());
             return 0;
         }
     }
@@ -431,7 +431,7 @@ public final class ContainerCommands {
         @Override
         int execute() {
             List<ContainerView> views = new ArrayList<>(engine().list());
-            views.removeIf(v -> !all && !v.status().running());
+            views.removeIf(v -> !all && !v.status().running() && !v.status().restarting());
             views.sort((a, b) -> b.record().created().compareTo(a.record().created())); // newest first, as docker
             if (quiet) {
                 for (ContainerView v : views) out().println(noTrunc ? v.record().id() : v.record().shortId());
@@ -470,6 +470,7 @@ public final class ContainerCommands {
             case "created" -> "Created";
             case "running" -> "Up " + (v.state().startedAt() == null ? "" : Units.humanDuration(java.time.Duration.between(instant(v.state().startedAt()), now)));
             case "paused" -> "Up " + Units.humanDuration(java.time.Duration.between(instant(v.state().startedAt()), now)) + " (Paused)";
+            case "restarting" -> "Restarting (" + s.exitCode() + ") " + Units.ago(instant(s.finishedAt()), now);
             default -> "Exited (" + s.exitCode() + ") " + (s.finishedAt() == null ? "" : Units.ago(instant(s.finishedAt()), now));
         };
     }
@@ -484,7 +485,8 @@ public final class ContainerCommands {
 
     @Command(name = "container", description = "Manage containers",
             subcommands = {Run.class, Create.class, Start.class, Stop.class, Kill.class, Rm.class, Wait.class, Logs.class,
-                    Exec.class, Inspect.class, Ls.class, Pause.class, Unpause.class})
+                    Exec.class, Inspect.class, Ls.class, Pause.class, Unpause.class,
+                    LifecycleCommands.Restart.class})
     public static final class ContainerGroup extends Base {
         @Override
         int execute() {
@@ -501,7 +503,7 @@ public final class ContainerCommands {
         @Override
         int execute() {
             List<Object> out = new ArrayList<>();
-            int code = forEach(refs, ref -> out.add(details(engine().inspect(ref))));
+            int code = forEach(refs, ref -> out.add(LifecycleCommands.details(engine(), details(engine().inspect(ref)), ref)));
             if (format != null && !format.isEmpty()) {
                 for (Object o : out)
                     out().print(Formatter.renderOne(format, dev.hako.cli.format.GoTemplate.dataOf(o, dev.hako.oci.Json.mapper())));

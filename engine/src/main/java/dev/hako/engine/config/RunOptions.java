@@ -63,6 +63,16 @@ public final class RunOptions {
     public Map<String, String> sysctls = new LinkedHashMap<>();
 
     // ---- lifecycle (restart policy, stop signal/timeout, init, runtime)
+    /** --restart no|on-failure[:N]|always|unless-stopped (null: no) */
+    public String restart;
+    /** --stop-signal, --stop-timeout (seconds): override the image's */
+    public String stopSignal;
+    public Integer stopTimeout;
+    /** --log-driver json-file|none (null: json-file) and its --log-opt KEY=VALUE (max-size, max-file) */
+    public String logDriver;
+    public Map<String, String> logOpts = new LinkedHashMap<>();
+    /** --init: hako-init as PID 1 (reaps zombies, forwards signals) */
+    public boolean init;
 
     // ---- volumes and mounts (named volumes, --mount)
 
