@@ -1,0 +1,326 @@
+package dev.hako.engine.lifecycle;
+
+import dev.hako.engine.Engine;
+import dev.hako.engine.EngineException;
+import dev.hako.engine.config.RunOptions;
+import dev.hako.engine.container.ContainerRecord;
+import dev.hako.engine.container.Status;
+import dev.hako.engine.logs.LogEntry;
+import dev.hako.image.store.ImageService;
+import dev.hako.kernel.Pidfd;
+import dev.hako.oci.image.Platform;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Restart policies carried out by the monitor with no hako process watching, log rotation in the monitor, --init,
+ * stop signal, restart, and status after the monitor or /run is gone. Real containers from an offline busybox.
+ */
+class LifecycleTest {
+    @TempDir static Path root;
+    @TempDir static Path runRoot;
+    static String image;
+    static final List<String> warnings = new ArrayList<>();
+
+    @BeforeAll
+    static void importBusybox() throws Exception {
+        Path project = Path.of(System.getProperty("hako.projectDir", "."));
+        Path fs = root.resolve("busybox-fs");
+        run("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), fs.toString());
+        Path tar = root.resolve("busybox.tar");
+        run("tar", "-C", fs.toString(), "-cf", tar.toString(), ".");
+        image = "hako-test-lifecycle-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + ":latest";
+        try (InputStream in = Files.newInputStream(tar)) {
+            new ImageService(root).importImage(in, image, List.of("CMD [\"sh\"]"), "test", Platform.host());
+        }
+    }
+
+    static String run(String... cmd) throws IOException, InterruptedException {
+        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
+        return out;
+    }
+
+    final Engine engine = new Engine(root, runRoot, warnings::add);
+
+    @AfterEach
+    void removeAll() {
+        for (var v : engine.list()) engine.remove(v.record().id(), true);
+    }
+
+    @AfterAll
+    static void noneLeft() {
+        assertEquals(List.of(), new Engine(root, runRoot, warnings::add).list());
+    }
+
+    private ContainerRecord create(RunOptions o) { return engine.create(image, null, o, false); }
+
+    private static RunOptions sh(String script) { return RunOptions.of(List.of("sh", "-c", script)); }
+
+    private Path dir(ContainerRecord r) { return engine.store().dir(r.id()); }
+
+    private String log(ContainerRecord r) {
+        StringBuilder b = new StringBuilder();
+        for (LogEntry e : engine.log(r.id()).readAll()) b.append(e.log());
+        return b.toString();
+    }
+
+    /** Polls {@code done} until it holds; fails after a generous bound (a loaded machine starts JVMs slowly). */
+    private static void await(String what, BooleanSupplier done) {
+        long end = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) fail("timed out waiting for " + what);
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- restart policies
+
+    @Test
+    void onFailureRestartsExactlyMaxRetriesTimes() {
+        RunOptions o = sh("echo run; exit 3");
+        o.restart = "on-failure:2";
+        var r = create(o);
+        engine.start(r.id());
+        // waitFor does not return while the container is restarting: the third exit is the last
+        assertTimeoutPreemptively(Duration.ofSeconds(240), () -> assertEquals(3, engine.waitFor(r.id())));
+        assertEquals(2, engine.restartCount(r.id()));
+        assertEquals("run\nrun\nrun\n", log(r));
+        assertEquals("exited", engine.inspect(r.id()).status().state());
+        assertFalse(Files.exists(dir(r).resolve("restart.err")));
+    }
+
+    @Test
+    void onFailureDoesNotRestartASuccess() {
+        RunOptions o = sh("echo once");
+        o.restart = "on-failure";
+        var r = create(o);
+        engine.start(r.id());
+        assertEquals(0, engine.waitFor(r.id()));
+        assertEquals(0, engine.restartCount(r.id()));
+        assertEquals("once\n", log(r));
+    }
+
+    @Test
+    void alwaysBringsBackAnInitKilledFromOutsideAndStopEndsIt() throws Exception {
+        RunOptions o = sh("echo up; exec sleep 1000");
+        o.restart = "always";
+        var r = create(o);
+        engine.start(r.id());
+        int first = engine.inspect(r.id()).status().pid();
+        assertTrue(first > 0);
+        try (Pidfd p = Pidfd.open(first)) {
+            p.signal(9); // no hako process watches: the monitor alone restarts it
+        }
+        await("the restart", () -> {
+            Status s = engine.inspect(r.id()).status();
+            return s.state().equals("running") && s.pid() != first;
+        });
+        assertEquals(1, engine.restartCount(r.id()));
+        await("the second run's output", () -> log(r).equals("up\nup\n"));
+
+        engine.stop(r.id(), 1);
+        // the monitor decided before it wrote the exit file that stop waited for: no restart is pending
+        Status s = engine.inspect(r.id()).status();
+        assertEquals("exited", s.state(), s.toString());
+        assertFalse(Files.exists(dir(r).resolve(LifecycleFiles.RESTARTING)));
+        assertEquals(1, engine.restartCount(r.id()));
+
+        // a user start clears the stop mark and the count
+        engine.start(r.id());
+        assertEquals("running", engine.inspect(r.id()).status().state());
+        assertEquals(0, engine.restartCount(r.id()));
+    }
+
+    @Test
+    void killMarksTheContainerStoppedBeforeSignalling() {
+        RunOptions o = sh("exec sleep 1000");
+        o.restart = "unless-stopped";
+        var r = create(o);
+        engine.start(r.id());
+        engine.kill(r.id(), "KILL");
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertEquals(137, engine.waitFor(r.id())));
+        assertEquals("exited", engine.inspect(r.id()).status().state());
+        assertEquals(0, engine.restartCount(r.id()));
+    }
+
+    @Test
+    void restartStopsAndStartsAgain() {
+        var r = create(sh("echo hello; exec sleep 1000"));
+        engine.start(r.id());
+        int first = engine.inspect(r.id()).status().pid();
+        engine.restart(r.id(), 1, null);
+        Status s = engine.inspect(r.id()).status();
+        assertEquals("running", s.state());
+        assertNotEquals(first, s.pid());
+        await("the second run's output", () -> log(r).equals("hello\nhello\n"));
+    }
+
+    // ---------------------------------------------------------------- stop signal, --init
+
+    @Test
+    void stopSignalIsTheOneTheContainerSees() {
+        RunOptions o = sh("trap 'echo got USR1; exit 0' USR1; echo ready; while :; do sleep 0.1; done");
+        o.stopSignal = "SIGUSR1";
+        o.stopTimeout = 30;
+        var r = create(o);
+        assertEquals("SIGUSR1", r.stopSignal());
+        assertEquals(30, r.stopTimeout());
+        engine.start(r.id());
+        await("ready", () -> log(r).contains("ready"));
+        engine.stop(r.id(), null);
+        assertEquals(0, engine.waitFor(r.id()), log(r));
+        assertTrue(log(r).contains("got USR1"), log(r));
+    }
+
+    @Test
+    void initIsPid1ReapsOrphansAndExitsWithTheChildsStatus() {
+        // the subshell exits at once: its sleep is orphaned to PID 1, which must reap it when it ends
+        RunOptions o = sh("(sleep 0.2 &); sleep 1; ps -o pid,stat,comm; exit 7");
+        o.init = true;
+        var r = create(o);
+        assertEquals(List.of("sh", "-c", o.command.get(2)), r.args(), "ps and inspect show the user's command");
+        engine.start(r.id());
+        assertEquals(7, engine.waitFor(r.id()));
+        String ps = log(r);
+        assertTrue(ps.lines().anyMatch(l -> l.matches("\\s*1\\s+\\S+\\s+docker-init")), ps);
+        assertTrue(ps.lines().noneMatch(l -> l.matches("\\s*\\d+\\s+Z.*")), "a zombie was left: " + ps);
+    }
+
+    @Test
+    void initForwardsSignalsToItsChild() {
+        RunOptions o = sh("trap 'echo got TERM; exit 5' TERM; echo ready; while :; do sleep 0.1; done");
+        o.init = true;
+        var r = create(o);
+        engine.start(r.id());
+        await("ready", () -> log(r).contains("ready"));
+        engine.stop(r.id(), 30);
+        assertEquals(5, engine.waitFor(r.id()), log(r));
+        assertTrue(log(r).contains("got TERM"), log(r));
+    }
+
+    // ---------------------------------------------------------------- logs
+
+    @Test
+    void rotationKeepsMaxFileFilesOfAboutMaxSizeAndTheTailInOrder() throws Exception {
+        // 300 records of ~80 bytes: far more than 3 files of 2000 bytes hold
+        RunOptions o = sh("i=1; while [ $i -le 300 ]; do echo line-$i; i=$((i+1)); done");
+        o.logOpts = Map.of("max-size", "2k", "max-file", "3");
+        var r = create(o);
+        engine.start(r.id());
+        assertEquals(0, engine.waitFor(r.id()));
+        Path d = dir(r);
+        List<String> files;
+        try (Stream<Path> s = Files.list(d)) {
+            files = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("ctr.log")).sorted().toList();
+        }
+        assertEquals(List.of("ctr.log", "ctr.log.1", "ctr.log.2"), files);
+        for (String f : files) assertTrue(Files.size(d.resolve(f)) <= 2000 + 200, f + ": " + Files.size(d.resolve(f)));
+        List<String> lines = engine.log(r.id()).readAll().stream().map(LogEntry::log).toList();
+        assertEquals("line-300\n", lines.getLast());
+        assertTrue(lines.size() > 20 && lines.size() < 100, lines.size() + " records kept");
+        int firstKept = Integer.parseInt(lines.getFirst().trim().substring(5));
+        for (int i = 0; i < lines.size(); i++) assertEquals("line-" + (firstKept + i) + "\n", lines.get(i), "record " + i);
+    }
+
+    @Test
+    void maxFileOneTruncatesInPlace() throws Exception {
+        RunOptions o = sh("i=1; while [ $i -le 100 ]; do echo line-$i; i=$((i+1)); done");
+        o.logOpts = Map.of("max-size", "1k");
+        var r = create(o);
+        engine.start(r.id());
+        assertEquals(0, engine.waitFor(r.id()));
+        assertFalse(Files.exists(dir(r).resolve("ctr.log.1")));
+        assertTrue(Files.size(dir(r).resolve("ctr.log")) <= 1000 + 200);
+        assertEquals("line-100\n", engine.log(r.id()).readAll().getLast().log());
+    }
+
+    @Test
+    void logDriverNoneKeepsNothing() {
+        RunOptions o = sh("echo secret");
+        o.logDriver = "none";
+        var r = create(o);
+        engine.start(r.id());
+        assertEquals(0, engine.waitFor(r.id()));
+        assertFalse(Files.exists(dir(r).resolve("ctr.log")));
+        var e = assertThrows(EngineException.class, () -> engine.log(r.id()));
+        assertEquals("configured logging driver does not support reading", e.getMessage());
+    }
+
+    // ---------------------------------------------------------------- status without a daemon
+
+    @Test
+    void statusAfterTheMonitorWasKilledAndAfterLosingTheRunRoot() throws Exception {
+        Path otherRun = Files.createTempDirectory(root, "run-lost");
+        Engine e = new Engine(root, otherRun, warnings::add);
+        var r = e.create(image, null, sh("exec sleep 1000"), false);
+        e.start(r.id());
+        Path d = e.store().dir(r.id());
+        int monitor = Integer.parseInt(Files.readString(d.resolve(LifecycleFiles.MONITOR)).trim().split(" ")[0]);
+        int init = e.inspect(r.id()).status().pid();
+        try (Pidfd m = Pidfd.open(monitor); Pidfd i = Pidfd.open(init)) {
+            m.signal(9);
+            assertTrue(m.awaitExit(Duration.ofSeconds(30)));
+            // as with conmon, the container outlives its monitor (ps tells the truth: it runs)
+            assertEquals("running", e.inspect(r.id()).status().state());
+            i.signal(9);
+            assertTrue(i.awaitExit(Duration.ofSeconds(30)));
+        }
+        Status s = e.inspect(r.id()).status();
+        assertEquals("exited", s.state());
+        assertEquals(255, s.exitCode(), "no one saw the exit");
+
+        // a reboot: /run is gone and the snapshot no longer mounted
+        run("rm", "-rf", otherRun.toString());
+        run("umount", d.resolve("rootfs").toString());
+        Engine after = new Engine(root, otherRun, warnings::add);
+        assertEquals("exited", after.inspect(r.id()).status().state());
+        after.start(r.id());
+        assertEquals("running", after.inspect(r.id()).status().state());
+        after.remove(r.id(), true);
+    }
+
+    // ---------------------------------------------------------------- validation
+
+    @Test
+    void badFlagsAreRefusedBeforeAnythingIsMade() {
+        int before = engine.list().size();
+        RunOptions o = sh("true");
+        o.restart = "sometimes";
+        assertEquals("invalid restart policy: unknown policy 'sometimes'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'",
+                assertThrows(EngineException.class, () -> create(o)).getMessage());
+        RunOptions rm = sh("true");
+        rm.restart = "always";
+        assertThrows(EngineException.class, () -> engine.create(image, null, rm, true));
+        RunOptions sig = sh("true");
+        sig.stopSignal = "SIGNOPE";
+        assertEquals("Invalid signal: SIGNOPE", assertThrows(EngineException.class, () -> create(sig)).getMessage());
+        RunOptions log = sh("true");
+        log.logOpts = Map.of("max-file", "0");
+        assertEquals("max-file cannot be less than 1", assertThrows(EngineException.class, () -> create(log)).getMessage());
+        assertEquals(before, engine.list().size());
+    }
+}
