@@ -340,6 +340,8 @@ public final class Engine {
     public void remove(String ref, boolean force) {
         ContainerRecord r = store.lookup(ref);
         if (force) lifecycle.markStopped(store.dir(r.id()));
+        else if (status(r).restarting()) throw new EngineException("cannot remove container \"/" + r.name()
+                + "\": container is restarting: stop the container before removing or force remove", 1, null);
         if (status(r).running()) {
             if (!force) throw new EngineException("cannot remove container \"/" + r.name() + "\": container is running: "
                     + "stop the container before removing or force remove", 1, null);

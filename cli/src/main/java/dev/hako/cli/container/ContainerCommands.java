@@ -97,6 +97,8 @@ public final class ContainerCommands {
 
         /** @param tail only the last {@code tail} records of what is there now (negative: all) */
         void printLog(String ref, boolean follow, boolean timestamps, int tail) {
+            // run and start -a show the output through the log: with --log-driver none there is none to show
+            if (!LifecycleCommands.logReadable(engine(), ref)) return;
             LifecycleCommands.printLog(engine(), ref, follow, timestamps, tail, null, null, out(), err());
         }
     }
@@ -193,6 +195,7 @@ public final class ContainerCommands {
             o.logDriver = logDriver;
             o.logOpts = LifecycleCommands.logOpts(logOpts);
             o.init = init;
+            LifecycleCommands.checkRm(rm, restart); // foreground run removes the container itself: the engine can't tell
             // ---- volumes and mounts
             // ---- network
             return o;

@@ -36,6 +36,18 @@ public final class LifecycleCommands {
         }
     }
 
+    /** False with --log-driver none (docker's run attaches to the output instead; hako's monitor keeps none). */
+    static boolean logReadable(Engine engine, String ref) {
+        RunOptions o = engine.store().lookup(ref).options();
+        return !LogConfig.of(o.logDriver, o.logOpts).none();
+    }
+
+    /** docker's client-side check: a container that removes itself on exit can't be restarted. */
+    static void checkRm(boolean rm, String restart) {
+        if (rm && !RestartPolicy.parse(restart).none())
+            throw new EngineException("Conflicting options: cannot specify both --restart and --rm", 125, null);
+    }
+
     /** --log-opt KEY=VALUE, repeatable; "max-size=10m,max-file=3" in one flag is taken too. */
     static Map<String, String> logOpts(List<String> flags) {
         Map<String, String> out = new LinkedHashMap<>();

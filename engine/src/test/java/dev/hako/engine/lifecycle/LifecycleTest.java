@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * Restart policies carried out by the monitor with no hako process watching, log rotation in the monitor, --init,
  * stop signal, restart, and status after the monitor or /run is gone. Real containers from an offline busybox.
  */
+@Timeout(300) // a hung follow must not hang the build
 class LifecycleTest {
     @TempDir static Path root;
     @TempDir static Path runRoot;
