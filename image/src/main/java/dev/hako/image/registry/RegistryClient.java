@@ -545,7 +545,7 @@ public final class RegistryClient implements AutoCloseable {
             tokens.put(tokenKey, t);
             return sendFollowing(c, "Bearer " + t.value());
         }
-        if (basic != null && creds != null) {
+        if (basic != null && creds != null && creds.username() != null && !creds.username().isEmpty()) {
             String h = creds.basicHeader();
             if (c.credsOverride() == null) c.host().basic = h;
             return sendFollowing(c, h);
@@ -571,13 +571,25 @@ public final class RegistryClient implements AutoCloseable {
         for (String s : scopes) q.append(q.isEmpty() ? "" : "&").append("scope=").append(enc(s));
         if (creds != null && creds.username() != null && !creds.username().isEmpty())
             q.append(q.isEmpty() ? "" : "&").append("account=").append(enc(creds.username()));
-        URI uri = URI.create(realm + (q.isEmpty() ? "" : (realm.contains("?") ? "&" : "?") + q));
+        boolean refresh = creds != null && creds.identityToken() != null && !creds.identityToken().isEmpty();
+        // an identity token is an OAuth2 refresh token: POSTed as a form to the realm, as docker does
+        URI uri = URI.create(refresh ? realm : realm + (q.isEmpty() ? "" : (realm.contains("?") ? "&" : "?") + q));
         if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()))
             throw new RegistryException(c.op(), c.image(), "bad token realm " + realm, 401, null, null, null);
         boolean insecure = !tlsVerify || c.host().insecure && uri.getHost() != null && c.host().name.startsWith(uri.getHost());
         Host realmHost = host(uri.getAuthority(), insecure);
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().header("User-Agent", userAgent).timeout(Duration.ofSeconds(60));
-        if (creds != null && creds.username() != null) b.header("Authorization", creds.basicHeader());
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("User-Agent", userAgent).timeout(Duration.ofSeconds(60));
+        if (refresh) {
+            StringBuilder form = new StringBuilder("grant_type=refresh_token&client_id=hako&refresh_token=")
+                    .append(enc(creds.identityToken()));
+            if (ch.param("service") != null) form.append("&service=").append(enc(ch.param("service")));
+            if (!scopes.isEmpty()) form.append("&scope=").append(enc(String.join(" ", scopes)));
+            b.header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(form.toString()));
+        } else {
+            b.GET();
+            if (creds != null && creds.username() != null && !creds.username().isEmpty()) b.header("Authorization", creds.basicHeader());
+        }
         HttpResponse<byte[]> r;
         try {
             r = realmHost.http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
