@@ -289,18 +289,40 @@ public final class RegistryClient implements AutoCloseable {
         }
     }
 
-    /** Tags in {@code repo} (first page). */
-    public List<String> listTags(Reference repo) {
-        Call c = call("list tags", repo, "GET", "/v2/" + repo.repository() + "/tags/list", Map.of(), null, pullScope(repo), Set.of(200));
-        try (var resp = send(c)) {
-            byte[] body = readBounded(resp.response.body(), ContentStore.MAX_MANIFEST_SIZE, repo, resp.response.uri().toString());
-            List<String> out = new ArrayList<>();
-            JsonNode tags = Json.mapper().readTree(body).path("tags");
-            for (JsonNode t : tags) out.add(t.asText());
-            return out;
-        } catch (IOException e) {
-            throw new RegistryException("list tags", repo.name(), "invalid response: " + e.getMessage(), 0, null, null, e);
+    /** Every tag in {@code repo}, following the registry's pagination (Link: <…>; rel="next"). */
+    public List<String> listTags(Reference repo) { return listTags(repo, 0); }
+
+    /** @param pageSize tags asked for per request ({@code n}); 0 lets the registry choose */
+    public List<String> listTags(Reference repo, int pageSize) {
+        String next = "/v2/" + repo.repository() + "/tags/list" + (pageSize > 0 ? "?n=" + pageSize : "");
+        List<String> out = new ArrayList<>();
+        for (int page = 0; next != null; page++) {
+            if (page >= 10_000) throw new RegistryException("list tags", repo.name(), "more than 10000 pages of tags", 0, null, null, null);
+            Call c = call("list tags", repo, "GET", next, Map.of(), null, pullScope(repo), Set.of(200));
+            try (var resp = send(c)) {
+                byte[] body = readBounded(resp.response.body(), ContentStore.MAX_MANIFEST_SIZE, repo, resp.response.uri().toString());
+                for (JsonNode t : Json.mapper().readTree(body).path("tags")) out.add(t.asText());
+                next = nextPage(resp.response.headers().firstValue("Link").orElse(null), resp.response.uri());
+            } catch (IOException e) {
+                throw new RegistryException("list tags", repo.name(), "invalid response: " + e.getMessage(), 0, null, null, e);
+            }
         }
+        return out;
+    }
+
+    /** The rel="next" target of a Link header as a path on the same host (or an absolute URL); null when none. */
+    static String nextPage(String link, URI current) {
+        if (link == null) return null;
+        for (String part : link.split(",")) {
+            int lt = part.indexOf('<'), gt = part.indexOf('>');
+            if (lt < 0 || gt < lt || !part.substring(gt).replace(" ", "").contains("rel=\"next\"")) continue;
+            String target = part.substring(lt + 1, gt).trim();
+            if (target.startsWith("/")) return target;
+            URI u = current.resolve(target);
+            return u.getAuthority() != null && u.getAuthority().equals(current.getAuthority())
+                    ? u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery()) : u.toString();
+        }
+        return null;
     }
 
     /**
