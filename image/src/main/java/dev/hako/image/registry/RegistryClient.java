@@ -659,6 +659,10 @@ public final class RegistryClient implements AutoCloseable {
     private void probeScheme(Host h) {
         synchronized (h) {
             if (h.scheme != null) return;
+            if (speaksPlainRegistryHttp(h.name)) {
+                h.scheme = "http";
+                return;
+            }
             HttpRequest probe = HttpRequest.newBuilder(URI.create("https://" + h.name + "/v2/")).GET()
                     .timeout(insecureProbeTimeout).header("User-Agent", userAgent).build();
             try {
@@ -670,6 +674,31 @@ public final class RegistryClient implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 h.scheme = "http";
             }
+        }
+    }
+
+    /**
+     * Whether host:port answers a plain-HTTP GET /v2/ as a registry does (200 or 401 with the distribution API
+     * header). Cheaper than a TLS handshake, which a plain registry can only refuse; a TLS port (Go's answers plain
+     * requests with "400 Bad Request") or no answer leaves the https probe to decide, so the order stays docker's.
+     */
+    private boolean speaksPlainRegistryHttp(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon < 0 || hostPort.endsWith("]")) return false; // no explicit port: 443 vs 80 is the probe's call
+        int timeout = (int) Math.min(Integer.MAX_VALUE, insecureProbeTimeout.toMillis());
+        try (var socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(hostPort.substring(0, colon).replace("[", "").replace("]", ""),
+                    Integer.parseInt(hostPort.substring(colon + 1))), timeout);
+            socket.setSoTimeout(timeout);
+            socket.getOutputStream().write(("GET /v2/ HTTP/1.0\r\nHost: " + hostPort + "\r\nUser-Agent: " + userAgent
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] head = socket.getInputStream().readNBytes(4096);
+            String text = new String(head, StandardCharsets.ISO_8859_1);
+            boolean registryStatus = text.startsWith("HTTP/1.1 200") || text.startsWith("HTTP/1.1 401")
+                    || text.startsWith("HTTP/1.0 200") || text.startsWith("HTTP/1.0 401");
+            return registryStatus && text.toLowerCase(java.util.Locale.ROOT).contains("docker-distribution-api-version:");
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
