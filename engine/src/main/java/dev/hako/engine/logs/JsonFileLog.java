@@ -47,6 +47,7 @@ public final class JsonFileLog {
     public final class Follower {
         private Object inode;
         private long offset;
+        private String head; // the followed file's first record: another one means it was truncated and rewritten
 
         private Follower() {}
 
@@ -64,7 +65,7 @@ public final class JsonFileLog {
                 } else {
                     from = at;
                     // truncated in place (max-file 1): start over in it
-                    if (size(files.get(at)) < offset) offset = 0;
+                    if (size(files.get(at)) < offset || !java.util.Objects.equals(head, firstLine(files.get(at)))) offset = 0;
                 }
             }
             for (int i = from; i < files.size(); i++) {
@@ -81,6 +82,7 @@ public final class JsonFileLog {
                 if (i == files.size() - 1) {
                     inode = inode(f);
                     offset = c.next();
+                    head = firstLine(f);
                 }
             }
             if (files.isEmpty()) {
@@ -105,6 +107,16 @@ public final class JsonFileLog {
     private static Object inode(Path p) {
         try {
             return Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String firstLine(Path p) {
+        try (var in = Files.newInputStream(p)) {
+            byte[] b = in.readNBytes(1 << 17);
+            for (int i = 0; i < b.length; i++) if (b[i] == '\n') return new String(b, 0, i, StandardCharsets.UTF_8);
+            return null;
         } catch (IOException e) {
             return null;
         }

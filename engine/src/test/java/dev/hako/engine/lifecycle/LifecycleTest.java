@@ -158,6 +158,23 @@ class LifecycleTest {
     }
 
     @Test
+    void stopWhileRestartingEndsTheRestarts() {
+        RunOptions o = sh("echo crash; exit 1");
+        o.restart = "always";
+        var r = create(o);
+        engine.start(r.id());
+        await("a restart", () -> engine.inspect(r.id()).status().restarting() || engine.restartCount(r.id()) > 0);
+        engine.stop(r.id(), 1);
+        Status s = engine.inspect(r.id()).status();
+        assertEquals("exited", s.state(), s.toString());
+        assertFalse(Files.exists(dir(r).resolve(LifecycleFiles.RESTARTING)));
+        int count = engine.restartCount(r.id());
+        // nothing is left that could start it again: no monitor, no restart command running
+        assertFalse(new LifecycleFiles(dir(r)).monitorAlive());
+        assertEquals(count, engine.restartCount(r.id()));
+    }
+
+    @Test
     void killMarksTheContainerStoppedBeforeSignalling() {
         RunOptions o = sh("exec sleep 1000");
         o.restart = "unless-stopped";
