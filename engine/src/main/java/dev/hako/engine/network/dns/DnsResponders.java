@@ -46,6 +46,7 @@ public final class DnsResponders {
     private final Path dir;
     private final Path resolvConf;
     private final int port;
+    private final long answerTimeoutMs;
     private final ReentrantLock local = new ReentrantLock(); // threads of this JVM queue here, not on the file lock
 
     public DnsResponders(Path runRoot) { this(runRoot, Path.of("/etc/resolv.conf")); }
@@ -53,10 +54,14 @@ public final class DnsResponders {
     /** @param resolvConf where the responder finds the upstream resolvers (tests point it at a fake one) */
     public DnsResponders(Path runRoot, Path resolvConf) { this(runRoot, resolvConf, DnsServer.PORT); }
 
-    DnsResponders(Path runRoot, Path resolvConf, int port) {
+    DnsResponders(Path runRoot, Path resolvConf, int port) { this(runRoot, resolvConf, port, START_TIMEOUT_MS); }
+
+    /** @param answerTimeoutMs how long {@link #register} waits for the responder to answer the new name */
+    DnsResponders(Path runRoot, Path resolvConf, int port, long answerTimeoutMs) {
         this.dir = runRoot.resolve("dns");
         this.resolvConf = resolvConf;
         this.port = port;
+        this.answerTimeoutMs = answerTimeoutMs;
     }
 
     /** names (container name, short id, aliases) → ipv4 on that network; ensures its responder listens on listenIp:53 */
@@ -194,7 +199,7 @@ public final class DnsResponders {
         for (int attempt = 0; attempt < 2; attempt++) {
             ProcessIdentity p = ProcessIdentity.read(dir.resolve(PID_FILE));
             if (p == null || !p.alive()) p = start();
-            long deadline = System.nanoTime() + START_TIMEOUT_MS * 1_000_000L;
+            long deadline = System.nanoTime() + answerTimeoutMs * 1_000_000L;
             while (System.nanoTime() < deadline) {
                 if (answers(listenIp, name, ipv4)) return;
                 if (!p.alive()) {
@@ -205,7 +210,7 @@ public final class DnsResponders {
                 sleep(20);
             }
             if (p.alive()) {
-                why = "did not answer within " + START_TIMEOUT_MS / 1000 + "s";
+                why = "did not answer within " + answerTimeoutMs / 1000 + "s";
                 break;
             }
         }

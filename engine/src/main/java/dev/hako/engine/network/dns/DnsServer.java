@@ -90,9 +90,9 @@ final class DnsServer implements AutoCloseable {
                     changed = !Objects.equals(mtime(dnsDir.resolve(DnsResponders.GENERATION)), generationSeen)
                             || !Objects.equals(mtime(resolvConf), resolvConfSeen);
                 }
-                if (changed || !bindErrors.isEmpty()) {
+                if ((changed || !bindErrors.isEmpty()) && !closed) {
                     if (reload() == 0) {
-                        log.println("no networks with names left: exiting");
+                        if (!closed) log.println("no networks with names left: exiting");
                         return;
                     }
                 }
@@ -101,7 +101,8 @@ final class DnsServer implements AutoCloseable {
     }
 
     /** Reads every network's records, binds new addresses, closes dropped ones; the number of networks. */
-    int reload() throws IOException {
+    synchronized int reload() throws IOException {
+        if (closed) return 0;
         generationSeen = mtime(dnsDir.resolve(DnsResponders.GENERATION));
         Map<String, List<NetworkRecords>> byListen = new HashMap<>();
         int networks = 0;
@@ -173,10 +174,10 @@ final class DnsServer implements AutoCloseable {
     }
 
     /** The addresses bound now (for tests and the log). */
-    Set<String> listening() { return Set.copyOf(listeners.keySet()); }
+    synchronized Set<String> listening() { return Set.copyOf(listeners.keySet()); }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         closed = true;
         for (Listener l : listeners.values()) l.close();
         listeners.clear();
