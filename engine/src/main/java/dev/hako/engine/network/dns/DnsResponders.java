@@ -106,6 +106,29 @@ public final class DnsResponders {
         }
     }
 
+    /**
+     * Starts the responder again if names are registered but it is not running (killed, crashed); a no-op
+     * otherwise. For the engine to call when it finds containers running after such an event.
+     */
+    public void ensureRunning() {
+        try (var _ = lock()) {
+            ProcessIdentity p = ProcessIdentity.read(dir.resolve(PID_FILE));
+            if (p != null && p.alive()) return;
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+                for (Path d : ds) {
+                    String network = d.getFileName().toString();
+                    if (network.startsWith("_") || !Files.isDirectory(d)) continue;
+                    NetworkRecords r = read(network);
+                    if (r == null || r.listenIp() == null) continue;
+                    var first = r.entries().getFirst();
+                    ensureAnswering(r.listenIp(), first.names().getFirst(), first.ipv4()); // the first one starts it
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("restart the DNS responder in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The running responder's pid, or -1 (for tests and `hako` diagnostics). */
     public long responderPid() {
         ProcessIdentity p = ProcessIdentity.read(dir.resolve(PID_FILE));

@@ -143,10 +143,21 @@ class DnsRespondersTest {
         // the responder killed -9: the next register starts a new one that knows every name
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
         waitUntil(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+        assertEquals(-1, dns.responderPid());
         dns.register("hkdns-a", a, "id-late", List.of("late"), prefix + "8");
         long pid2 = dns.responderPid();
         assertTrue(pid2 > 0 && pid2 != pid);
         assertAddress("web", a, prefix + "5");
+        assertAddress("cache", b, prefix + "7");
+        dns.ensureRunning();
+        assertEquals(pid2, dns.responderPid(), "ensureRunning leaves a running responder alone");
+        // killed again: ensureRunning (what the engine calls after a crash) brings it back
+        ProcessHandle.of(pid2).orElseThrow().destroyForcibly();
+        waitUntil(() -> !ProcessHandle.of(pid2).map(ProcessHandle::isAlive).orElse(false));
+        dns.ensureRunning();
+        long pid3 = dns.responderPid();
+        assertTrue(pid3 > 0 && pid3 != pid2);
+        assertAddress("late", a, prefix + "8");
         assertAddress("cache", b, prefix + "7");
 
         // unregister: the name goes (now forwarded upstream: NXDOMAIN), the others stay
@@ -156,21 +167,52 @@ class DnsRespondersTest {
         dns.unregister("hkdns-a", "no-such-container"); // idempotent
         dns.unregister("hkdns-b", "id-cache");
         assertFalse(Files.exists(runRoot.resolve("dns/hkdns-b")), "an empty network's records are removed");
-        assertEquals(pid2, dns.responderPid(), "still serving network a");
+        assertEquals(pid3, dns.responderPid(), "still serving network a");
         waitUntil(() -> !listening(b));
 
         for (String id : List.of("id-web", "id-late", "id-w0", "id-w1", "id-w2", "id-w3", "id-w4")) dns.unregister("hkdns-a", id);
-        assertEquals(pid2, dns.responderPid());
+        assertEquals(pid3, dns.responderPid());
         dns.unregister("hkdns-a", "id-w5"); // the last name of the last network
         assertEquals(-1, dns.responderPid());
-        assertEquals(-1, ProcessIdentity.startTime(pid2), "responder process gone (or a zombie until our JVM reaps its child)");
-        waitUntil(() -> !ProcessHandle.of(pid2).map(ProcessHandle::isAlive).orElse(false));
+        assertEquals(-1, ProcessIdentity.startTime(pid3), "responder process gone (or a zombie until our JVM reaps its child)");
+        waitUntil(() -> !ProcessHandle.of(pid3).map(ProcessHandle::isAlive).orElse(false));
         assertFalse(Files.exists(runRoot.resolve("dns/hkdns-a")));
         // the sockets are free again
         try (var u = new DatagramSocket(new InetSocketAddress(InetAddress.ofLiteral(a), 53));
              var t = new ServerSocket()) {
             t.setReuseAddress(true);
             t.bind(new InetSocketAddress(InetAddress.ofLiteral(a), 53));
+        }
+    }
+
+    @Test
+    void theResponderSurvivesItsCallersExitAndCtrlC() throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        // the caller leads its own process group, as a shell's foreground job does; ctrl-c signals that group
+        Process caller = new ProcessBuilder("/usr/bin/setsid", java, "-cp", System.getProperty("java.class.path"),
+                Caller.class.getName(), runRoot.toString(), resolvConf.toString(), prefix + "1", prefix + "11")
+                .redirectErrorStream(true).start();
+        var out = new java.io.BufferedReader(new java.io.InputStreamReader(caller.getInputStream()));
+        String line = out.readLine();
+        assertEquals("registered", line);
+        var dns = new DnsResponders(runRoot, resolvConf);
+        long pid = dns.responderPid();
+        assertTrue(pid > 0);
+        run("kill", "-INT", "--", "-" + caller.pid());
+        assertTrue(caller.waitFor(20, TimeUnit.SECONDS), "the caller exits on ctrl-c");
+        assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "the responder does not");
+        assertAddress("survivor", prefix + "1", prefix + "11");
+        dns.unregister("hkdns-s", "id-s");
+        assertEquals(-1, dns.responderPid());
+    }
+
+    /** Registers a name, says so, then waits to be interrupted. */
+    public static final class Caller {
+        public static void main(String[] args) throws Exception {
+            new DnsResponders(Path.of(args[0]), Path.of(args[1])).register("hkdns-s", args[2], "id-s", List.of("survivor"), args[3]);
+            System.out.println("registered");
+            System.out.flush();
+            Thread.sleep(60_000);
         }
     }
 
