@@ -66,6 +66,14 @@ public final class DnsResponders {
 
     /** names (container name, short id, aliases) → ipv4 on that network; ensures its responder listens on listenIp:53 */
     public void register(String network, String listenIp, String containerId, List<String> names, String ipv4) {
+        register(network, listenIp, containerId, names, ipv4, true);
+    }
+
+    /**
+     * As {@link #register(String, String, String, List, String)}; {@code forwardUpstream} false is for internal
+     * networks (docker's --internal): names not on the network get SERVFAIL instead of going to the host's resolvers.
+     */
+    public void register(String network, String listenIp, String containerId, List<String> names, String ipv4, boolean forwardUpstream) {
         NetworkRecords.checkNetwork(network);
         NetworkRecords.ipv4("DNS listen address", listenIp);
         NetworkRecords.ipv4("container address", ipv4);
@@ -74,7 +82,7 @@ public final class DnsResponders {
         try (var _ = lock()) {
             NetworkRecords before = read(network);
             NetworkRecords after = (before != null ? before : new NetworkRecords(network, listenIp, List.of()))
-                    .with(listenIp, containerId, names, ipv4);
+                    .with(listenIp, containerId, names, ipv4).withForward(forwardUpstream);
             write(after);
             try {
                 ensureAnswering(listenIp, after.entries().getLast().names().getFirst(), ipv4);

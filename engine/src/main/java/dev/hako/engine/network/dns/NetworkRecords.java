@@ -14,10 +14,11 @@ import java.util.regex.Pattern;
  * and, per container, its IPv4 address and names. A line format, so the responder needs no JSON library:
  * <pre>
  * listen 10.211.3.1
+ * forward no                (only for internal networks: unknown names are not sent upstream)
  * container &lt;id&gt; 10.211.3.5 web 0123456789ab webalias
  * </pre>
  */
-public record NetworkRecords(String network, String listenIp, List<Entry> entries) {
+public record NetworkRecords(String network, String listenIp, boolean forward, List<Entry> entries) {
     static final String FILE = "records";
     private static final Pattern NETWORK = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
     private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]+"); // printable, no spaces
@@ -32,6 +33,10 @@ public record NetworkRecords(String network, String listenIp, List<Entry> entrie
     public NetworkRecords {
         entries = List.copyOf(entries);
     }
+
+    public NetworkRecords(String network, String listenIp, List<Entry> entries) { this(network, listenIp, true, entries); }
+
+    NetworkRecords withForward(boolean forward) { return new NetworkRecords(network, listenIp, forward, entries); }
 
     static void checkNetwork(String network) {
         if (network == null || !NETWORK.matcher(network).matches() || network.length() > 128)
@@ -76,17 +81,18 @@ public record NetworkRecords(String network, String listenIp, List<Entry> entrie
         List<Entry> next = new ArrayList<>();
         for (Entry e : entries) if (!e.containerId().equals(containerId)) next.add(e);
         next.add(new Entry(containerId, ip, clean));
-        return new NetworkRecords(network, listen, next);
+        return new NetworkRecords(network, listen, forward, next);
     }
 
     NetworkRecords without(String containerId) {
         List<Entry> next = new ArrayList<>();
         for (Entry e : entries) if (!e.containerId().equals(containerId)) next.add(e);
-        return new NetworkRecords(network, listenIp, next);
+        return new NetworkRecords(network, listenIp, forward, next);
     }
 
     String format() {
         var sb = new StringBuilder("listen ").append(listenIp).append('\n');
+        if (!forward) sb.append("forward no\n");
         for (Entry e : entries) {
             sb.append("container ").append(e.containerId()).append(' ').append(e.ipv4());
             for (String n : e.names()) sb.append(' ').append(n);
@@ -98,14 +104,16 @@ public record NetworkRecords(String network, String listenIp, List<Entry> entrie
     /** Parses a records file; lines it can't read are skipped (the file is ours and written atomically). */
     static NetworkRecords parse(String network, String text) {
         String listen = null;
+        boolean forward = true;
         List<Entry> entries = new ArrayList<>();
         for (String line : text.split("\n")) {
             String[] f = line.trim().split("\\s+");
             if (f.length == 2 && f[0].equals("listen")) listen = f[1];
+            else if (f.length == 2 && f[0].equals("forward")) forward = !f[1].equals("no");
             else if (f.length >= 3 && f[0].equals("container"))
                 entries.add(new Entry(f[1], f[2], List.of(f).subList(3, f.length)));
         }
-        return new NetworkRecords(network, listen, entries);
+        return new NetworkRecords(network, listen, forward, entries);
     }
 
     /** name → addresses and address → names, for answering queries. */

@@ -27,20 +27,31 @@ final class QueryHandler {
     record Drop(String why) implements Outcome { }
 
     /** The names one listen address answers for (all networks sharing that address, normally one). */
-    record Names(Map<String, List<String>> byName, Map<String, List<String>> byAddress) {
-        static final Names EMPTY = new Names(Map.of(), Map.of());
+    record Names(Map<String, List<String>> byName, Map<String, List<String>> byAddress, boolean forward) {
+        static final Names EMPTY = new Names(Map.of(), Map.of(), true);
 
         static Names of(List<NetworkRecords> networks) {
             Map<String, List<String>> byName = new LinkedHashMap<>(), byAddr = new LinkedHashMap<>();
+            boolean forward = true;
             for (NetworkRecords r : networks) {
+                forward &= r.forward();
                 r.byName().forEach((n, ips) -> byName.computeIfAbsent(n, _ -> new ArrayList<>()).addAll(ips));
                 for (var e : r.entries()) byAddr.computeIfAbsent(e.ipv4(), _ -> new ArrayList<>()).addAll(e.names());
             }
-            return new Names(byName, byAddr);
+            return new Names(byName, byAddr, forward);
         }
     }
 
+    /**
+     * What to do with a query; on a network that doesn't forward (internal, like docker's), what would go upstream
+     * is answered SERVFAIL here: nothing leaves the host for it.
+     */
     static Outcome handle(byte[] packet, int length, Names names, boolean tcp) {
+        Outcome o = decide(packet, length, names, tcp);
+        return o instanceof Forward && !names.forward() ? new Reply(servfail(packet, length, tcp)) : o;
+    }
+
+    private static Outcome decide(byte[] packet, int length, Names names, boolean tcp) {
         if (length < DnsMessage.HEADER) return new Drop("shorter than a header");
         if ((packet[2] & 0x80) != 0) return new Drop("a response, not a query");
         DnsMessage q;

@@ -87,6 +87,21 @@ class QueryHandlerTest {
     }
 
     @Test
+    void internalNetworksDoNotForward() throws Exception {
+        NetworkRecords internal = NetworkRecords.parse("back", NET.withForward(false).format());
+        assertFalse(internal.forward(), "\"forward no\" survives the records file");
+        var names = QueryHandler.Names.of(List.of(internal));
+        byte[] q = query(11, "example.com", DnsMessage.TYPE_A, false);
+        var out = QueryHandler.handle(q, q.length, names, false);
+        assertEquals(DnsMessage.SERVFAIL, DnsMessage.decode(((QueryHandler.Reply) out).bytes()).rcode());
+        byte[] ptr = query(12, "1.1.168.192.in-addr.arpa", DnsMessage.TYPE_PTR, false);
+        assertInstanceOf(QueryHandler.Reply.class, QueryHandler.handle(ptr, ptr.length, names, false));
+        byte[] web = query(13, "web", DnsMessage.TYPE_A, false);
+        var known = DnsMessage.decode(((QueryHandler.Reply) QueryHandler.handle(web, web.length, names, false)).bytes());
+        assertEquals(List.of("10.211.3.5"), addresses(known));
+    }
+
+    @Test
     void largeAnswersAreTruncatedOnUdpOnly() throws Exception {
         NetworkRecords big = new NetworkRecords("big", "10.211.4.1", List.of());
         for (int i = 0; i < 60; i++) big = big.with("10.211.4.1", "c" + i, List.of("c" + i, "pool"), "10.211.4." + (i + 2));
