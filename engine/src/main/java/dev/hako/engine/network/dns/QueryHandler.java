@@ -92,6 +92,8 @@ final class QueryHandler {
                 answers.add(new Resource(question.name(), DnsMessage.TYPE_A, DnsMessage.CLASS_IN, TTL,
                         NetworkRecords.ipv4("address", a).getAddress()));
         }
+        // An alias on several containers is DNS round-robin, as docker's: a fresh order per answer.
+        if (answers.size() > 1) java.util.Collections.shuffle(answers);
         // AAAA and other types of a known name: the name exists, it has no such data (NOERROR, no answers).
         return reply(q, DnsMessage.NOERROR, true, answers, tcp);
     }
