@@ -82,21 +82,28 @@ final class Upstreams {
         return null;
     }
 
+    /** Sends, and sends again every third of the timeout (a lost datagram must not become a SERVFAIL). */
     private byte[] overUdp(InetSocketAddress server, byte[] query, int length) throws IOException {
         try (var s = new DatagramSocket()) {
             s.connect(server);
+            long now = System.nanoTime(), deadline = now + timeoutMillis * 1_000_000L, resendEvery = deadline - now;
+            resendEvery /= 3;
+            long resendAt = now + resendEvery;
             s.send(new DatagramPacket(query, length));
-            long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
             byte[] buf = new byte[65535];
             while (true) {
-                long left = (deadline - System.nanoTime()) / 1_000_000L;
-                if (left <= 0) return null;
-                s.setSoTimeout((int) left);
+                now = System.nanoTime();
+                if (now >= deadline) return null;
+                if (now >= resendAt) {
+                    s.send(new DatagramPacket(query, length));
+                    resendAt = now + resendEvery;
+                }
+                s.setSoTimeout((int) Math.max(1, (Math.min(deadline, resendAt) - now) / 1_000_000L));
                 var p = new DatagramPacket(buf, buf.length);
                 try {
                     s.receive(p);
                 } catch (SocketTimeoutException e) {
-                    return null;
+                    continue;
                 }
                 if (p.getLength() >= DnsMessage.HEADER && sameId(buf, query) && (buf[2] & 0x80) != 0)
                     return java.util.Arrays.copyOf(buf, p.getLength());
