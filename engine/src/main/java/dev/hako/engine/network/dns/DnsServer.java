@@ -50,7 +50,6 @@ final class DnsServer implements AutoCloseable {
     private volatile Map<String, QueryHandler.Names> names = Map.of();
     private volatile Upstreams upstreams = new Upstreams(List.of(), Upstreams.DEFAULT_TIMEOUT_MS);
     private FileTime resolvConfSeen, generationSeen;
-    private final Semaphore inflight = new Semaphore(MAX_INFLIGHT), tcpConnections = new Semaphore(MAX_TCP);
     private final Map<String, String> bindErrors = new ConcurrentHashMap<>();
     private Set<String> excluded = Set.of();
     private volatile boolean closed;
@@ -195,11 +194,15 @@ final class DnsServer implements AutoCloseable {
         };
     }
 
-    /** The UDP and TCP sockets of one listen address, each served by a virtual thread. */
+    /**
+     * The UDP and TCP sockets of one listen address, each served by a virtual thread. Limits are per address,
+     * so a flood from one network's containers can't starve another network's.
+     */
     private final class Listener {
         final String ip;
         final DatagramSocket udp;
         final ServerSocket tcp;
+        final Semaphore inflight = new Semaphore(MAX_INFLIGHT), tcpConnections = new Semaphore(MAX_TCP);
 
         Listener(String ip) throws IOException {
             this.ip = ip;
