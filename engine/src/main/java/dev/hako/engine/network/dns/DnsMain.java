@@ -43,9 +43,10 @@ public final class DnsMain {
             ProcessIdentity self = ProcessIdentity.of(pid);
             var server = new DnsServer(dir, resolvConf, port, System.out);
             Path pidFile = dir.resolve(DnsResponders.PID_FILE);
+            // The pid file stays after exit: it still names us until we are gone (DnsResponders waits on that),
+            // and a stale one is recognised by its start time.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.close();
-                self.removeIfNamed(pidFile);
                 System.out.println("responder " + pid + " stopped");
             }));
             self.write(pidFile);
@@ -55,6 +56,6 @@ public final class DnsMain {
             System.out.println("responder failed: " + e);
             System.exit(1);
         }
-        System.exit(0); // runs the shutdown hook: closes sockets, removes the pid file
+        System.exit(0); // runs the shutdown hook: closes the sockets
     }
 }

@@ -36,16 +36,6 @@ record ProcessIdentity(long pid, long startTime) {
         Files.move(tmp, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    void removeIfNamed(Path pidFile) {
-        if (equals(read(pidFile))) {
-            try {
-                Files.deleteIfExists(pidFile);
-            } catch (IOException ignored) {
-                // best effort at exit; a stale file is recognised by its start time
-            }
-        }
-    }
-
     /** Field 22 of /proc/PID/stat, or -1 if the process is gone (zombies count as gone). */
     static long startTime(long pid) {
         try {

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * it, and busybox nslookup (UDP) and a python client (TCP) as independent clients.
  */
 class DnsRespondersTest {
-    static String bridge, prefix;
+    static String bridge, netns, prefix;
     static Path runRoot, resolvConf;
     static FakeUpstream upstream;
 
@@ -51,6 +51,15 @@ class DnsRespondersTest {
         run("ip", "addr", "add", prefix + "2/24", "dev", bridge);   // the fake upstream
         run("ip", "addr", "add", prefix + "3/24", "dev", bridge);   // network b's gateway
         run("ip", "link", "set", bridge, "up");
+        // a "container": a netns with a veth on the bridge, so queries also arrive the way containers' do
+        netns = bridge + "ns";
+        run("ip", "netns", "add", netns);
+        run("ip", "link", "add", bridge + "h", "type", "veth", "peer", "name", bridge + "c");
+        run("ip", "link", "set", bridge + "h", "master", bridge, "up");
+        run("ip", "link", "set", bridge + "c", "netns", netns);
+        run("ip", "-n", netns, "addr", "add", prefix + "50/24", "dev", bridge + "c");
+        run("ip", "-n", netns, "link", "set", bridge + "c", "up");
+        run("ip", "-n", netns, "link", "set", "lo", "up");
         upstream = new FakeUpstream(prefix + "2");
         runRoot = Files.createTempDirectory("hkdns-run");
         resolvConf = runRoot.resolve("resolv.conf");
@@ -65,6 +74,7 @@ class DnsRespondersTest {
             run("rm", "-rf", runRoot.toString());
         }
         if (upstream != null) upstream.close();
+        if (netns != null) run("ip", "netns", "del", netns); // takes the veth pair with it
         if (bridge != null) run("ip", "link", "del", bridge);
     }
 
@@ -87,6 +97,9 @@ class DnsRespondersTest {
         assertTrue(aaaa.contains("Server:") && !aaaa.contains("Address: ") && !aaaa.contains("can't find"), "AAAA of a v4-only name: NOERROR, no answer:\n" + aaaa);
         assertTrue(nslookup("-type=ptr", "5." + reverse(prefix) + "in-addr.arpa", a).contains("name = web"));
         assertTrue(nslookup("nothere.dns.hako", a).contains("NXDOMAIN"));
+        // from the container's netns, over the bridge
+        String fromNetns = sh("ip", "netns", "exec", netns, "/bin/busybox", "nslookup", "web", a);
+        assertTrue(fromNetns.contains("Address: " + prefix + "5\n"), fromNetns);
 
         // forwarding to the host's resolvers (the fake upstream): answers, NXDOMAIN, and SERVFAIL on timeout
         assertAddress("up.example", a, "192.0.2.77");
