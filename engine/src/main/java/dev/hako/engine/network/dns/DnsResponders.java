@@ -311,8 +311,9 @@ public final class DnsResponders {
             s.connect(new InetSocketAddress(InetAddress.ofLiteral(listenIp), port));
             s.setSoTimeout(200);
             int id = ThreadLocalRandom.current().nextInt(0x10000);
+            // with EDNS, so a name on many containers (DNS round-robin) still fits in the answer
             byte[] q = new DnsMessage(id, DnsMessage.RD, List.of(new DnsMessage.Question(name, DnsMessage.TYPE_A, DnsMessage.CLASS_IN)),
-                    List.of(), List.of(), List.of()).encode();
+                    List.of(), List.of(), List.of(new DnsMessage.Resource("", DnsMessage.TYPE_OPT, QueryHandler.UDP_EDNS_MAX, 0, new byte[0]))).encode();
             s.send(new DatagramPacket(q, q.length));
             byte[] buf = new byte[4096];
             var pkt = new DatagramPacket(buf, buf.length);

@@ -76,7 +76,15 @@ final class Upstreams {
                 byte[] answer = tcp ? overTcp(server, query, length) : overUdp(server, query, length);
                 if (answer != null) return answer;
             } catch (IOException e) {
-                // next server; the client gets SERVFAIL if none answers
+                // below: UDP for a server that refuses TCP, else the next server; SERVFAIL if none answers
+            }
+            if (tcp) { // some resolvers (home routers) speak only UDP: a possibly truncated answer beats none
+                try {
+                    byte[] answer = overUdp(server, query, length);
+                    if (answer != null) return answer;
+                } catch (IOException e) {
+                    // next server
+                }
             }
         }
         return null;

@@ -93,4 +93,26 @@ class UpstreamsTest {
             assertEquals(7, a[1]);
         }
     }
+
+    @Test
+    void tcpQueryFallsBackToUdpWhenTheServerRefusesTcp() throws Exception {
+        try (var udpOnly = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            Thread.ofVirtual().start(() -> {
+                byte[] buf = new byte[512];
+                try {
+                    var p = new DatagramPacket(buf, buf.length);
+                    udpOnly.receive(p);
+                    byte[] a = asAnswer(Arrays.copyOf(buf, p.getLength()), 9);
+                    udpOnly.send(new DatagramPacket(a, a.length, p.getSocketAddress()));
+                } catch (Exception ignored) {
+                    // test ends
+                }
+            });
+            // nothing listens on TCP at that port number: connect is refused, then UDP answers
+            byte[] q = query(9);
+            byte[] a = Upstreams.parse("nameserver 127.0.0.1#" + udpOnly.getLocalPort() + "\n", Set.of(), 1000).forward(q, q.length, true);
+            assertNotNull(a);
+            assertEquals(9, a[1]);
+        }
+    }
 }
