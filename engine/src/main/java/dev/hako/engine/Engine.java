@@ -476,7 +476,8 @@ public final class Engine {
         for (int i = 0; ; i++) {
             fromFile = restartingOrExited(store.dir(r.id()));
             if (fromFile != null) return fromFile;
-            if (i >= 300 || !Lifecycle.monitorAlive(store.dir(r.id()))) break;
+            Boolean monitor = Lifecycle.monitorAlive(store.dir(r.id())); // null: not known yet, wait a little
+            if (i >= 300 || Boolean.FALSE.equals(monitor) || (monitor == null && i >= 100)) break;
             sleep(10);
         }
         return new Status("exited", 255, null, 0);

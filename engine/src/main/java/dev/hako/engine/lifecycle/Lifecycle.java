@@ -69,8 +69,9 @@ public final class Lifecycle {
 
     /** A user's start resets what a stop or earlier restarts left: the stop mark, RestartCount, the backoff. */
     public void beforeStart(String id, Path dir, RunOptions o, boolean byUser) {
-        if (!byUser) return;
         LifecycleFiles f = new LifecycleFiles(dir);
+        f.clearMonitor(); // the previous run's: its death says nothing about the new run
+        if (!byUser) return;
         f.clearStopped();
         f.writePolicy(RestartPolicy.parse(o.restart), restartCommand(id));
     }
@@ -159,8 +160,8 @@ public final class Lifecycle {
         return r == null ? null : new Status("restarting", r.exitCode(), RFC3339_NANO.format(r.since()), 0);
     }
 
-    /** Whether the container's monitor still runs: then an exit file not there yet is coming. */
-    public static boolean monitorAlive(Path dir) { return new LifecycleFiles(dir).monitorAlive(); }
+    /** Whether the container's monitor still runs (then an exit file not there yet is coming); null: not known. */
+    public static Boolean monitorAlive(Path dir) { return new LifecycleFiles(dir).monitorAlive(); }
 
     public static int restartCount(Path dir) { return new LifecycleFiles(dir).restartCount(); }
 }

@@ -117,15 +117,21 @@ public final class LifecycleFiles {
         clearRestarting();
     }
 
-    /** Whether the monitor recorded in {@code monitor} still runs (false also when there is no such file). */
-    public boolean monitorAlive() {
+    /**
+     * Whether this run's monitor (recorded in {@code monitor}) still runs; null when that is not known: no file yet
+     * (the new monitor writes it when the container is ready; start removes the previous run's).
+     */
+    public Boolean monitorAlive() {
         String[] f = fields(MONITOR);
+        if (f.length < 2) return null;
         try {
-            return f.length >= 2 && ProcessIdentity.alive(Integer.parseInt(f[0]), Long.parseLong(f[1]));
+            return ProcessIdentity.alive(Integer.parseInt(f[0]), Long.parseLong(f[1]));
         } catch (NumberFormatException e) {
-            return false;
+            return null;
         }
     }
+
+    public void clearMonitor() { delete(MONITOR); }
 
     private String[] fields(String name) {
         try {
