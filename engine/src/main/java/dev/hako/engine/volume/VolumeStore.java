@@ -156,7 +156,10 @@ public final class VolumeStore {
         Volume v = get(name);
         try (var _ = lock()) {
             unmount(v);
-            deleteTree(dir.resolve(name));
+            // renamed out of the way first: a removal cut short leaves no half volume under the name
+            Path trash = dir.resolve(".removing-" + name + "-" + newAnonymousName().substring(0, 8));
+            Files.move(dir.resolve(name), trash, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            deleteTree(trash);
         } catch (IOException e) {
             throw new UncheckedIOException("remove volume " + name + ": " + e.getMessage(), e);
         }

@@ -220,6 +220,33 @@ class VolumeEngineTest {
         assertFalse(Files.exists(data, LinkOption.NOFOLLOW_LINKS));
     }
 
+    /** A symlink planted in a shared volume must not turn a later container's mount under it into a host mount (runc CVE-2021-30465 class). */
+    @Test
+    void symlinkInAVolumeCannotRedirectAMountOntoTheHost() throws Exception {
+        Path target = Files.createTempDirectory(root, "target");
+        runToEnd(sh("ln -s " + target + " /v/link", "hako-test-vol-link:/v"));
+        RunOptions o = sh("touch /data/link/planted && echo inside", "hako-test-vol-link:/data");
+        o.mounts = List.of("type=tmpfs,target=/data/link");
+        ContainerRecord r = engine().create(image, null, o, false);
+        engine().start(r.id());
+        engine().waitFor(r.id());
+        assertFalse(mountsUnder(target).contains(target.toString()), "nothing mounted on the host directory");
+        try (var s = Files.list(target)) {
+            assertEquals(List.of(), s.toList(), "nothing written to the host directory");
+        }
+    }
+
+    @Test
+    void aDeviceVolumeThatCannotBeMountedFailsTheCreateCleanly() {
+        engine().createVolume("hako-test-vol-baddev", "local", Map.of("type", "ext4", "device", "/dev/hako-test-none"), Map.of());
+        RunOptions o = sh("true", "hako-test-vol-new:/y", "hako-test-vol-baddev:/x");
+        EngineException e = assertThrows(EngineException.class, () -> engine().create(image, null, o, false));
+        assertTrue(e.getMessage().startsWith("error while mounting volume '" + root.resolve("volumes/hako-test-vol-baddev/_data")), e.getMessage());
+        assertTrue(engine().store().list().isEmpty(), "no container left");
+        assertEquals(List.of("hako-test-vol-baddev"), engine().listVolumes().stream().map(Volume::name).toList(),
+                "the existing volume stays; the ones this create made go");
+    }
+
     @Test
     void badVolumeNamesAndOptionsAreRefused() {
         var bad = assertThrows(EngineException.class, () -> engine().createVolume("a/b", null, Map.of(), Map.of()));
