@@ -132,7 +132,7 @@ public final class Engine {
                 } catch (RuntimeException e) {
                     // the original failure is the one to report
                 }
-                volumeMounts.rollback();
+                volumeMounts.rollback(volumes::usage);
             }
         }
     }

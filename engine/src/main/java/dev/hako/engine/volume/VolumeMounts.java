@@ -29,6 +29,7 @@ public final class VolumeMounts {
     private final VolumeStore volumes;
     private final List<MountRequest> requests;
     private final List<String> created = new ArrayList<>();
+    private final List<Volume> mounted = new ArrayList<>();
 
     private VolumeMounts(VolumeStore volumes, List<MountRequest> requests) {
         this.volumes = volumes;
@@ -110,6 +111,7 @@ public final class VolumeMounts {
                     VolumeStore.Ensured e = volumes.ensure(name, r.volumeDriver(), r.volumeOptions(), labels);
                     if (e.created()) created.add(name);
                     Volume v = e.volume();
+                    if (v.mountsDevice()) mounted.add(v);
                     volumes.mount(v);
                     if (!r.noCopy() && VolumeStore.isEmpty(v)) CopyUp.copy(rootfs, r.target(), Path.of(v.mountpoint()));
                     List<String> o = new ArrayList<>(List.of("rbind", "rprivate"));
@@ -132,8 +134,22 @@ public final class VolumeMounts {
         return new Prepared(List.copyOf(mounts), List.copyOf(points));
     }
 
-    /** After a failed create (the container's files are gone): removes the volumes this create made. */
-    public void rollback() {
+    /**
+     * After a failed create (the container's files are gone): unmounts the device volumes it mounted that no
+     * container uses, and removes the volumes it made.
+     *
+     * @param usersLeft volume name → containers that use it
+     */
+    public void rollback(java.util.function.Supplier<Map<String, List<String>>> usersLeft) {
+        for (Volume v : mounted) {
+            try {
+                if (!usersLeft.get().getOrDefault(v.name(), List.of()).isEmpty()) continue;
+                volumes.unmount(v);
+            } catch (RuntimeException e) {
+                // as below: the create's own failure is the one to report
+            }
+        }
+        mounted.clear();
         for (String name : created.reversed()) {
             try {
                 volumes.remove(name);

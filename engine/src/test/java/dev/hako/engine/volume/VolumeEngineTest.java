@@ -239,12 +239,14 @@ class VolumeEngineTest {
     @Test
     void aDeviceVolumeThatCannotBeMountedFailsTheCreateCleanly() {
         engine().createVolume("hako-test-vol-baddev", "local", Map.of("type", "ext4", "device", "/dev/hako-test-none"), Map.of());
-        RunOptions o = sh("true", "hako-test-vol-new:/y", "hako-test-vol-baddev:/x");
+        engine().createVolume("hako-test-vol-gooddev", "local", Map.of("type", "tmpfs", "device", "tmpfs"), Map.of());
+        RunOptions o = sh("true", "hako-test-vol-gooddev:/w", "hako-test-vol-new:/y", "hako-test-vol-baddev:/x");
         EngineException e = assertThrows(EngineException.class, () -> engine().create(image, null, o, false));
         assertTrue(e.getMessage().startsWith("error while mounting volume '" + root.resolve("volumes/hako-test-vol-baddev/_data")), e.getMessage());
         assertTrue(engine().store().list().isEmpty(), "no container left");
-        assertEquals(List.of("hako-test-vol-baddev"), engine().listVolumes().stream().map(Volume::name).toList(),
-                "the existing volume stays; the ones this create made go");
+        assertEquals(List.of("hako-test-vol-baddev", "hako-test-vol-gooddev"), engine().listVolumes().stream().map(Volume::name).toList(),
+                "the existing volumes stay; the ones this create made go");
+        assertEquals("", mountsUnder(root), "the device volume mounted for the failed create is unmounted again");
     }
 
     @Test
