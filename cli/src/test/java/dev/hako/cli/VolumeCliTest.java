@@ -64,6 +64,11 @@ class VolumeCliTest {
 
         assertEquals("hako-test-v1\nhako-test-v2\n", ok("volume", "rm", "hako-test-v1", "hako-test-v2").out());
         assertEquals(0, cli.run("volume", "rm", "-f", "hako-test-v1").code(), "-f: a missing volume is no error");
+
+        String anon = ok("volume", "create").out().trim();
+        assertTrue(anon.matches("[0-9a-f]{64}"), anon);
+        assertEquals("Deleted Volumes:\n" + anon + "\n\nTotal reclaimed space: 0B\n", ok("volume", "prune", "-f").out(),
+                "an unnamed volume is anonymous: prune takes it without -a");
     }
 
     @Test

@@ -22,10 +22,12 @@ public final class VolumeService {
 
     public VolumeStore store() { return store; }
 
-    /** docker volume create: no name gives a random 64-hex one (not anonymous: prune without -a keeps it, as docker's). */
+    /** docker volume create: no name gives a random 64-hex one, labelled anonymous (moby's volume service does the same). */
     public Volume create(String name, String driver, Map<String, String> options, Map<String, String> labels) {
-        String n = name == null || name.isEmpty() ? store.newAnonymousName() : name;
-        return store.ensure(n, driver, options, labels).volume();
+        if (name != null && !name.isEmpty()) return store.ensure(name, driver, options, labels).volume();
+        Map<String, String> l = new java.util.LinkedHashMap<>(labels == null ? Map.of() : labels);
+        l.put(Volume.ANONYMOUS_LABEL, "");
+        return store.ensure(store.newAnonymousName(), driver, options, l).volume();
     }
 
     public List<Volume> list() { return store.list(); }
