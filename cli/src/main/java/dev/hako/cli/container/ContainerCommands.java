@@ -144,6 +144,8 @@ public final class ContainerCommands {
         @Option(names = "--log-opt", description = "Log driver options (max-size=SIZE, max-file=N)") List<String> logOpts = new ArrayList<>();
         @Option(names = "--init", description = "Run an init inside the container that forwards signals and reaps processes") boolean init;
         // ---- volume and mount flags
+        @Option(names = "--mount", description = "Attach a filesystem mount to the container (type=bind|volume|tmpfs,source=…,target=…)")
+        List<String> mounts = new ArrayList<>();
         // ---- network flags
         @Parameters(index = "0", paramLabel = "IMAGE") String image;
         @Parameters(index = "1..*", paramLabel = "COMMAND") List<String> command = new ArrayList<>();
@@ -197,6 +199,7 @@ public final class ContainerCommands {
             o.init = init;
             LifecycleCommands.checkRm(rm, restart); // foreground run removes the container itself: the engine can't tell
             // ---- volumes and mounts
+            o.mounts = mounts;
             // ---- network
             return o;
         }
@@ -255,7 +258,7 @@ public final class ContainerCommands {
             try {
                 engine().start(r.id());
             } catch (EngineException e) {
-                if (rm) engine().remove(r.id(), true);
+                if (rm) engine().remove(r.id(), true, true);
                 throw e;
             }
             if (detach) {
@@ -265,7 +268,7 @@ public final class ContainerCommands {
             proxySignals(engine(), r.id());
             printLog(r.id(), true);
             int code = engine().waitFor(r.id());
-            if (rm) engine().remove(r.id(), true);
+            if (rm) engine().remove(r.id(), true, true); // --rm takes the anonymous volumes along (docker)
             return code;
         }
     }
@@ -350,11 +353,12 @@ public final class ContainerCommands {
     @Command(name = "rm", description = "Remove one or more containers")
     public static final class Rm extends Base {
         @Option(names = {"-f", "--force"}, description = "Force the removal of a running container (uses SIGKILL)") boolean force;
+        @Option(names = {"-v", "--volumes"}, description = "Remove anonymous volumes associated with the container") boolean volumes;
         @Parameters(arity = "1..*", paramLabel = "CONTAINER") List<String> refs;
 
         @Override
         int execute() {
-            return forEachEcho(refs, ref -> engine().remove(ref, force));
+            return forEachEcho(refs, ref -> engine().remove(ref, force, volumes));
         }
     }
 
@@ -488,7 +492,7 @@ public final class ContainerCommands {
 
     @Command(name = "container", description = "Manage containers",
             subcommands = {Run.class, Create.class, Start.class, Stop.class, Kill.class, Rm.class, Wait.class, Logs.class,
-                    Exec.class, Inspect.class, Ls.class, Pause.class, Unpause.class,
+                    Exec.class, Inspect.class, Ls.class, Pause.class, Unpause.class, dev.hako.cli.ContainerPrune.class,
                     LifecycleCommands.Restart.class})
     public static final class ContainerGroup extends Base {
         @Override
@@ -506,7 +510,11 @@ public final class ContainerCommands {
         @Override
         int execute() {
             List<Object> out = new ArrayList<>();
-            int code = forEach(refs, ref -> out.add(LifecycleCommands.details(engine(), details(engine().inspect(ref)), ref)));
+            int code = forEach(refs, ref -> {
+                Map<String, Object> d = details(engine().inspect(ref));
+                d.put("Mounts", dev.hako.cli.VolumeCommands.mountsJson(engine().mounts(ref))); // ---- volumes and mounts
+                out.add(LifecycleCommands.details(engine(), d, ref)); // ---- lifecycle
+            });
             if (format != null && !format.isEmpty()) {
                 for (Object o : out)
                     out().print(Formatter.renderOne(format, dev.hako.cli.format.GoTemplate.dataOf(o, dev.hako.oci.Json.mapper())));

@@ -75,6 +75,8 @@ public final class RunOptions {
     public boolean init;
 
     // ---- volumes and mounts (named volumes, --mount)
+    /** --mount type=bind|volume|tmpfs,source=…,target=…,… (docker's CSV); -v (named, anonymous, bind) is {@link #binds} */
+    public List<String> mounts = new ArrayList<>();
 
     // ---- network
 
