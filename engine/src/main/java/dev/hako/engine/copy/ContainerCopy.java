@@ -250,7 +250,7 @@ public final class ContainerCopy implements AutoCloseable {
      * {@code inParent}: extracted in the destination's parent with the source's base renamed to the
      * destination's name; else extracted into the destination directory as it is.
      */
-    private record Plan(boolean inParent) {
+    record Plan(boolean inParent) {
         String renameFrom(String base) { return inParent ? (base.equals(".") ? "" : base) : null; }
         String renameTo(Path dest) { return inParent ? dest.getFileName().toString() : null; }
     }
