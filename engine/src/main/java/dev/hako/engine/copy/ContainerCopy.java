@@ -24,6 +24,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * docker cp, both directions, with docker's rules: a directory is copied into an existing directory or as a new
@@ -36,14 +38,20 @@ import java.nio.file.Path;
  * loaded (CVE-2019-14271): no chroot, no helper process, no user or group name lookups — owners stay numeric.
  */
 public final class ContainerCopy implements AutoCloseable {
+    /** Kernel filesystems mounted in a running container: copied as empty directories, as docker's cp sees them. */
+    private static final Set<String> PSEUDO_FS = Set.of("proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue",
+            "debugfs", "tracefs", "securityfs", "pstore", "bpf", "configfs", "fusectl", "binfmt_misc");
+
     private final String ref;
     private final RootedDir root;
     private final String cwd;
+    private final Set<String> pseudoMounts;
 
-    private ContainerCopy(String ref, RootedDir root, String cwd) {
+    private ContainerCopy(String ref, RootedDir root, String cwd, Set<String> pseudoMounts) {
         this.ref = ref;
         this.root = root;
         this.cwd = cwd;
+        this.pseudoMounts = pseudoMounts;
     }
 
     /** Opens the container's root: its init's root while it runs, else its mounted rootfs. */
@@ -61,12 +69,28 @@ public final class ContainerCopy implements AutoCloseable {
         Status s = engine.status(r);
         if (s.running() && s.pid() > 0) {
             RootedDir live = openLive(s.pid(), label);
-            if (live != null) return new ContainerCopy(ref, live, cwd);
+            if (live != null) return new ContainerCopy(ref, live, cwd, pseudoMounts(s.pid()));
         }
         Path rootfs = engine.mountedRootfs(r.id());
         int fd = Fs.openat(Fs.AT_FDCWD, rootfs.toString(), Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_NOFOLLOW | Fs.O_CLOEXEC, 0,
                 rootfs.toString());
-        return new ContainerCopy(ref, RootedDir.adopt(label, fd), cwd);
+        return new ContainerCopy(ref, RootedDir.adopt(label, fd), cwd, Set.of());
+    }
+
+    /** Mount points of kernel filesystems in the init's mount namespace (relative to its root, no leading /). */
+    private static Set<String> pseudoMounts(int pid) {
+        Set<String> out = new HashSet<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/mountinfo"))) {
+                String[] f = line.split(" ");
+                int dash = java.util.Arrays.asList(f).indexOf("-");
+                if (dash < 0 || dash + 1 >= f.length || f.length < 5) continue;
+                if (PSEUDO_FS.contains(f[dash + 1])) out.add(RootedDir.clamp(f[4].replace("\\040", " ")));
+            }
+        } catch (IOException e) {
+            // the container exited: its rootfs is copied instead, which has no such mounts
+        }
+        return out;
     }
 
     /** The init's root through procfs; the pidfd proves the pid was still the init when the root was opened. */
@@ -132,6 +156,11 @@ public final class ContainerCopy implements AutoCloseable {
 
     // ---------------------------------------------------------------- out of the container
 
+    private boolean belowPseudoMount(String rel) {
+        for (String m : pseudoMounts) if (!m.isEmpty() && rel.startsWith(m + "/")) return true;
+        return false;
+    }
+
     /** The source as docker archives it: its base name (or "." for the content of a directory) as the root. */
     private record Source(Found found, String base) {}
 
@@ -139,7 +168,7 @@ public final class ContainerCopy implements AutoCloseable {
         String rel = rel(path);
         boolean contents = contentsOnly(path);
         Found f = find(rel, follow || endsWithSeparator(path));
-        if (f == null) throw notFound(path);
+        if (f == null || belowPseudoMount(f.rel())) throw notFound(path); // docker's cp sees no /proc, /sys content
         if (endsWithSeparator(path) && !f.stat().isDirectory()) throw new EngineException("not a directory", 1, null);
         String base = contents || rel.isEmpty() ? "." : rel.substring(rel.lastIndexOf('/') + 1);
         return new Source(f, base);
@@ -149,7 +178,7 @@ public final class ContainerCopy implements AutoCloseable {
     public void copyOut(String srcPath, boolean follow, OutputStream out) {
         Source s = source(srcPath, follow);
         try {
-            TreeTar.write(root, s.found().rel(), s.found().stat(), s.base(), new TarWriter(out));
+            TreeTar.write(root, s.found().rel(), s.found().stat(), s.base(), new TarWriter(out), pseudoMounts);
             out.flush();
         } catch (IOException e) {
             throw new EngineException("copy " + ref + ":" + srcPath + ": " + e.getMessage(), 1, e);
@@ -177,7 +206,7 @@ public final class ContainerCopy implements AutoCloseable {
         int fd = Fs.openat(Fs.AT_FDCWD, into.toString(), Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_CLOEXEC, 0, into.toString());
         try (RootedDir host = RootedDir.adopt(into, fd)) {
             TreeUntar.Owner owner = new TreeUntar.Owner(archive, callerId("unix:uid"), callerId("unix:gid"));
-            pipe(out -> TreeTar.write(root, s.found().rel(), s.found().stat(), s.base(), new TarWriter(out)),
+            pipe(out -> TreeTar.write(root, s.found().rel(), s.found().stat(), s.base(), new TarWriter(out), pseudoMounts),
                     in -> TreeUntar.extract(in, host, "", p.renameFrom(s.base()), p.renameTo(d), owner));
         }
     }
@@ -206,6 +235,7 @@ public final class ContainerCopy implements AutoCloseable {
             Stat st = host.lstat(rel);
             if (st == null) throw new EngineException("lstat " + s + ": no such file or directory", 1, null);
             Target t = target(destPath, st.isDirectory(), base);
+            refusePseudoMount(t.into());
             pipe(out -> TreeTar.write(host, rel, st, base, new TarWriter(out)),
                     in -> TreeUntar.extract(in, root, t.into(), t.renameFrom(), t.renameTo(), owner(archive)));
         }
@@ -216,6 +246,7 @@ public final class ContainerCopy implements AutoCloseable {
         Found f = find(rel(destPath), true);
         if (f == null || !f.stat().isDirectory())
             throw new EngineException("destination \"" + ref + ":" + destPath + "\" must be a directory", 1, null);
+        refusePseudoMount(f.rel());
         try {
             TreeUntar.extract(tar, root, f.rel(), null, null, owner(archive));
         } catch (IOException e) {
@@ -223,6 +254,12 @@ public final class ContainerCopy implements AutoCloseable {
         } catch (SyscallException e) {
             throw new EngineException(e.getMessage(), 1, e);
         }
+    }
+
+    /** Writing into the container's /proc or /sys would act with the host's privileges: refused. */
+    private void refusePseudoMount(String into) {
+        if (pseudoMounts.contains(into) || belowPseudoMount(into))
+            throw new EngineException("cannot copy into /" + into + " of container " + ref + ": a kernel filesystem", 1, null);
     }
 
     /** Into the container, files belong to its root unless -a keeps the archive's owners. */

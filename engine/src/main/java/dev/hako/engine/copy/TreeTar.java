@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Writes one path of a {@link RootedDir} and everything under it as tar entries named {@code base/...}: every
@@ -27,16 +28,24 @@ final class TreeTar {
     private final TarWriter tar;
     private final Map<Long, String> inodes = new HashMap<>();
     private final byte[] heap = new byte[BUF];
+    private final Set<String> opaque;
 
-    private TreeTar(RootedDir root, TarWriter tar) {
+    private TreeTar(RootedDir root, TarWriter tar, Set<String> opaque) {
         this.root = root;
         this.tar = tar;
+        this.opaque = opaque;
     }
 
     /** Archives {@code rel} (already lstat-ed as {@code st}) as {@code base}; finishes the archive. */
     static void write(RootedDir root, String rel, Stat st, String base, TarWriter tar) throws IOException {
+        write(root, rel, st, base, tar, Set.of());
+    }
+
+    /** As above; the directories in {@code opaque} (e.g. /proc) are archived without what is below them. */
+    static void write(RootedDir root, String rel, Stat st, String base, TarWriter tar, Set<String> opaque)
+            throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            new TreeTar(root, tar).entry(rel, st, base, arena.allocate(BUF, 4096));
+            new TreeTar(root, tar, opaque).entry(rel, st, base, arena.allocate(BUF, 4096));
         }
         tar.finish();
     }
@@ -44,6 +53,7 @@ final class TreeTar {
     private void entry(String rel, Stat st, String name, MemorySegment buf) throws IOException {
         if (st.isDirectory()) {
             header(name.endsWith("/") ? name : name + "/", '5', "", st, 0);
+            if (opaque.contains(rel)) return;
             List<String> children = new ArrayList<>(root.list(rel));
             Collections.sort(children);
             for (String c : children) {
