@@ -493,7 +493,11 @@ public final class ContainerCommands {
     @Command(name = "container", description = "Manage containers",
             subcommands = {Run.class, Create.class, Start.class, Stop.class, Kill.class, Rm.class, Wait.class, Logs.class,
                     Exec.class, Inspect.class, Ls.class, Pause.class, Unpause.class, dev.hako.cli.ContainerPrune.class,
-                    LifecycleCommands.Restart.class})
+                    // ---- lifecycle commands
+                    LifecycleCommands.Restart.class,
+                    // ---- container extras
+                    ExtraCommands.TopCommand.class, ExtraCommands.StatsCommand.class, ExtraCommands.Cp.class,
+                    ExtraCommands.Export.class, ExtraCommands.Diff.class, ExtraCommands.Commit.class, ExtraCommands.Rename.class})
     public static final class ContainerGroup extends Base {
         @Override
         int execute() {
