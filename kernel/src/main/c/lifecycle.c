@@ -52,13 +52,14 @@ static unsigned long long self_starttime(void) {
     return v;
 }
 
-static int write_atomic(int dirfd, const char *name, const char *text) {
+/* durable: fsync before the rename (not for what only matters while this boot lasts) */
+static int write_atomic(int dirfd, const char *name, const char *text, int durable) {
     char tmp[64];
     snprintf(tmp, sizeof(tmp), "%s.tmp", name);
     int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) return -1;
     size_t len = strlen(text);
-    int ok = write(fd, text, len) == (ssize_t) len && fsync(fd) == 0;
+    int ok = write(fd, text, len) == (ssize_t) len && (!durable || fsync(fd) == 0);
     close(fd);
     if (!ok || renameat(dirfd, tmp, dirfd, name) < 0) {
         unlinkat(dirfd, tmp, 0);
@@ -89,7 +90,7 @@ void lifecycle_monitor_running(int dirfd) {
     clock_gettime(CLOCK_MONOTONIC, &started);
     char line[96];
     snprintf(line, sizeof(line), "%d %llu\n", (int) getpid(), self_starttime());
-    write_atomic(dirfd, "monitor", line);
+    write_atomic(dirfd, "monitor", line, 0); /* no fsync: it must not delay the container's start */
 }
 
 int lifecycle_should_restart(int dirfd, int code) {
@@ -107,10 +108,10 @@ int lifecycle_should_restart(int dirfd, int code) {
     else if (!strcmp(policy, "on-failure")) restart = code != 0 && (max == 0 || count < max);
     if (!restart) return 0;
     snprintf(buf, sizeof(buf), "%s %lld %lld %lld\n", policy, max, count + 1, timeout);
-    if (write_atomic(dirfd, "restart", buf) < 0) return 0;
+    if (write_atomic(dirfd, "restart", buf, 1) < 0) return 0;
     /* before the exit file: a reader never sees "exited" for a container about to come back */
     snprintf(buf, sizeof(buf), "%d %llu %d\n", (int) getpid(), self_starttime(), code);
-    if (write_atomic(dirfd, "restarting", buf) < 0) return 0;
+    if (write_atomic(dirfd, "restarting", buf, 0) < 0) return 0;
     return (int) timeout;
 }
 
