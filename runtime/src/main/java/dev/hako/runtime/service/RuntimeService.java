@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.Set;
@@ -60,13 +59,14 @@ public final class RuntimeService {
     int serve() throws IOException {
         Path dir = socket.toAbsolutePath().getParent();
         checkDir(dir);
-        // bound and listening under a temporary name, then renamed: a client never finds a socket that refuses it
-        Path tmp = dir.resolve(socket.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        Files.deleteIfExists(tmp);
-        int listener = Fds.listenUnix(tmp.toString(), 128, Fds.SOCK_SEQPACKET);
-        Files.setPosixFilePermissions(tmp, Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
-        Files.move(tmp, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // A dead service's socket goes first. Clients refused in the moment before listen() wait on the
+        // starter's lock (the front-end holds it until the socket answers), then connect.
+        Files.deleteIfExists(socket);
+        int listener = Fds.listenUnix(socket.toString(), 128, Fds.SOCK_SEQPACKET);
+        Files.setPosixFilePermissions(socket, Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
         Object inode = Files.getAttribute(socket, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+        Path pidFile = pidFile(socket);
+        dev.hako.oci.AtomicFiles.write(pidFile, Long.toString(ProcessHandle.current().pid()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         ServiceSockets.receiveTimeout(listener, POLL_MILLIS);
         int uid = ServiceSockets.geteuid();
         while (true) {
@@ -78,6 +78,7 @@ public final class RuntimeService {
                 if (!ours(inode)) break;   // removed or replaced: a newer service took over
                 if (active.get() == 0 && System.nanoTime() - lastRequest > idle.toNanos()) {
                     Files.deleteIfExists(socket);
+                    Files.deleteIfExists(pidFile);
                     break;
                 }
                 continue;
@@ -111,6 +112,12 @@ public final class RuntimeService {
             try { Thread.sleep(50); } catch (InterruptedException e) { break; }
         }
         return 0;
+    }
+
+    /** Where the service's pid is written, next to its socket (for operators and tests). */
+    static Path pidFile(Path socket) {
+        String name = socket.getFileName().toString();
+        return socket.resolveSibling((name.endsWith(".sock") ? name.substring(0, name.length() - 5) : name) + ".pid");
     }
 
     private boolean ours(Object inode) {
