@@ -29,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -163,13 +165,37 @@ static int start_service(const char *dir, const char *sock, const char *id) {
     if (s >= 0) { close(lk); return s; }
     note("starting the runtime service");
     unlink(sock);   /* a dead service's socket */
+    int rep[2];
+    if (pipe2(rep, O_CLOEXEC) != 0) { close(lk); return -1; }
+    pid_t cpid = getpid();
     pid_t pid = fork();
-    if (pid < 0) { close(lk); return -1; }
+    if (pid < 0) { close(lk); close(rep[0]); close(rep[1]); return -1; }
     if (pid == 0) {
+        /*
+         * The service must not stay in the caller's process tree: conmon is a subreaper and waits for every
+         * descendant before it exits. So it is an orphan (this child leaves at once), and it runs only if
+         * that made it init's: under a subreaper the caller gets the plain JVM this time.
+         */
         setsid();
+        cpid = getpid();
+        pid_t g = fork();
+        if (g != 0) _exit(g < 0);
+        for (int i = 0; i < 20000 && getppid() == cpid; i++) {
+            struct timespec d = {0, 50 * 1000};
+            nanosleep(&d, NULL);
+        }
+        if (getppid() != 1) {
+            if (write(rep[1], "S", 1) < 0) _exit(2);
+            _exit(1);
+        }
+        char report[32];
+        int rl = snprintf(report, sizeof report, "P%d", getpid());
+        if (write(rep[1], report, rl) != rl) _exit(2);
         int null = open("/dev/null", O_RDWR);
         if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); }
-        closefrom(3);   /* nothing of the caller's (conmon's sync pipes, --preserve-fds) may live on in the service */
+        int keepfd = fcntl(rep[1], F_DUPFD_CLOEXEC, 3);
+        closefrom(keepfd >= 0 ? keepfd + 1 : 3);   /* nothing of the caller's (conmon's sync pipes, --preserve-fds) may live on */
+        for (int fd = 3; fd < keepfd; fd++) close(fd);
         const char *keep[] = {"JAVA_HOME", "HAKO_RUNTIME_SERVICE_IDLE", NULL};
         char *env[8];
         int n = 0;
@@ -186,8 +212,28 @@ static int start_service(const char *dir, const char *sock, const char *id) {
         snprintf(path, sizeof path, "%s/bin/hako-runtime", repo);
         char *args[] = {path, NULL};
         execve(path, args, env);
+        if (write(keepfd, "E", 1) < 0) _exit(127);
         _exit(127);
     }
+    (void) cpid;
+    close(rep[1]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) { }
+    /* "S": under a subreaper; "P<pid>": exec'ing the service; "P<pid>E": that failed. EOF at the exec. */
+    char report[64];
+    size_t got = 0;
+    for (ssize_t r; got < sizeof report - 1 && (r = read(rep[0], report + got, sizeof report - 1 - got)) != 0;) {
+        if (r < 0) { if (errno == EINTR) continue; break; }
+        got += r;
+    }
+    report[got] = 0;
+    close(rep[0]);
+    if (report[0] != 'P' || strchr(report, 'E')) {
+        note(report[0] == 'S' ? "not starting the service under a subreaper" : "the service did not start");
+        close(lk);
+        return -1;
+    }
+    int service = (int) syscall(SYS_pidfd_open, atoi(report + 1), 0);
     const char *t = getenv("HAKO_RUNTIME_SERVICE_START_TIMEOUT");
     double limit = (t && atof(t) > 0 ? atof(t) : 30) * 1000;
     double start = elapsed_ms();
@@ -195,11 +241,15 @@ static int start_service(const char *dir, const char *sock, const char *id) {
     while (elapsed_ms() - start < limit) {
         s = connect_to(sock);
         if (s >= 0) break;
-        int st;
-        if (waitpid(pid, &st, WNOHANG) == pid) break;   /* it died: no JDK, no jar, ... */
-        struct timespec d = {0, 3 * 1000 * 1000};
-        nanosleep(&d, NULL);
+        if (service >= 0) {   /* readable once the service process has exited: no JDK, no jar, ... */
+            struct pollfd p = {service, POLLIN, 0};
+            if (poll(&p, 1, 3) > 0) break;
+        } else {
+            struct timespec d = {0, 3 * 1000 * 1000};
+            nanosleep(&d, NULL);
+        }
     }
+    if (service >= 0) close(service);
     close(lk);
     return s;
 }
