@@ -191,6 +191,9 @@ static int start_service(const char *dir, const char *sock, const char *id) {
         char report[32];
         int rl = snprintf(report, sizeof report, "P%d", getpid());
         if (write(rep[1], report, rl) != rl) _exit(2);
+        /* no directory of the caller's stays pinned (a bundle, a mount point); a umask of its own, not one caller's */
+        if (chdir("/") != 0) _exit(2);
+        umask(022);
         int null = open("/dev/null", O_RDWR);
         if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); }
         int keepfd = fcntl(rep[1], F_DUPFD_CLOEXEC, 3);
