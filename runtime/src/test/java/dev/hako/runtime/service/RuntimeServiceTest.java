@@ -191,7 +191,8 @@ class RuntimeServiceTest {
         assertThat(work.resolve("relative-root")).doesNotExist();   // list does not create the root
         Result stoppedKill = hako(true, "--root", r, "create", "--bundle", bundle.toString(), serviceId);
         assertThat(stoppedKill.code()).as(stoppedKill.describe()).isZero();
-        assertThat(hako(true, "--root", r, "start", serviceId).code()).isZero();
+        Result started = hako(true, "--root", r, "start", serviceId);
+        assertThat(started.code()).as(started.describe()).isZero();
         awaitStopped(serviceId);
         Result kill = hako(true, "--root", r, "kill", serviceId, "KILL");
         Result plainKill = runKillOfStopped(r);
