@@ -475,11 +475,13 @@ public final class ContainerCommands {
         @Option(names = {"-q", "--quiet"}, description = "Only display container IDs") boolean quiet;
         @Option(names = "--no-trunc", description = "Don't truncate output") boolean noTrunc;
         @Option(names = "--format", description = "Format output using a Go template, or 'table', or 'json'") String format;
+        @Option(names = {"-f", "--filter"}, description = "Filter output based on conditions provided (label=, name=, id=, status=, ancestor=)") List<String> filters;
 
         @Override
         int execute() {
+            PsFilter filter = new PsFilter(filters);
             List<ContainerView> views = new ArrayList<>(engine().list());
-            views.removeIf(v -> !all && !v.status().running());
+            views.removeIf(v -> !all && !filter.impliesAll() && !v.status().running() || !filter.test(v));
             views.sort((a, b) -> b.record().created().compareTo(a.record().created())); // newest first, as docker
             if (quiet) {
                 for (ContainerView v : views) out().println(noTrunc ? v.record().id() : v.record().shortId());
@@ -581,7 +583,7 @@ public final class ContainerCommands {
         d.put("Image", r.imageId());
         d.put("Name", "/" + r.name());
         d.put("Config", Map.of("Image", r.image(), "StopSignal", r.stopSignal() == null ? "" : r.stopSignal(),
-                "Labels", r.labels()));
+                "Labels", new java.util.TreeMap<>(r.labels()))); // Go marshals maps sorted by key
         d.put("HostConfig", Map.of("AutoRemove", r.autoRemove()));
         return d;
     }
