@@ -158,8 +158,9 @@ class RunFlagsCliTest {
         assertThat(r.err()).contains("poorly formatted environment: variable 'BAD KEY' contains whitespaces");
     }
 
-    static int containerDirs() throws Exception {
-        Path dir = cli.root.resolve("containers");
+    static int containerDirs() throws Exception { return countEntries(cli.root.resolve("containers")); }
+
+    static int countEntries(Path dir) throws Exception {
         if (!Files.isDirectory(dir)) return 0;
         try (var s = Files.list(dir)) {
             return (int) s.count();
