@@ -217,6 +217,10 @@ public final class Engine {
             throw new EngineException(startError(e), e.exitCode() == 1 ? 125 : e.exitCode(), e);
         } catch (ContainerException e) {
             throw new EngineException(e.getMessage(), 125, e);
+        } catch (dev.hako.runtime.config.ConfigException e) {
+            // the bundle was refused before anything ran (e.g. a bind source that is gone): still "created"
+            store.writeState(r.id(), new ContainerState(false, null));
+            throw new EngineException(e.getMessage(), 125, e);
         } finally {
             Fs.close(dirFd);
         }
