@@ -128,7 +128,7 @@ class RobustnessCliTest {
         }
         assertThat(log).isEqualTo("up\n");
         assertThat(cli.run("exec", name, "true").code()).isZero();
-        Out stop = runBinHako("stop", "-t", "1", name);
+        var stop = cli.run("stop", "-t", "1", name);
         assertThat(stop.code()).as(stop.toString()).isZero();
         assertThat(cli.run("wait", name).out()).isEqualTo("137\n");
         assertThat(cli.run("rm", name).code()).isZero();

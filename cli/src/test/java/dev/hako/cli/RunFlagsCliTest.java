@@ -37,7 +37,7 @@ class RunFlagsCliTest {
 
     @Test
     void limitsGroupsAndDevicesAreInForceInside() {
-        var r = cli.run("run", "--rm", "--ulimit", "nofile=1024:2048", "--cpuset-cpus", "0", "--cpuset-mems", "0",
+        var r = cli.run("run", "--name", "rf-flags-" + UUID.randomUUID().toString().substring(0, 8), "--ulimit", "nofile=1024:2048", "--cpuset-cpus", "0", "--cpuset-mems", "0",
                 "--cpu-shares", "512", "--cpu-period", "50000", "--cpu-quota", "25000",
                 "--memory", "64m", "--memory-swap", "128m", "--memory-reservation", "32m", "--oom-score-adj", "300",
                 "--group-add", "1234", "--group-add", "daemon", "--device", "/dev/loop7:/dev/xloop:r", IMAGE, "sh", "-c",
@@ -52,6 +52,13 @@ class RunFlagsCliTest {
                 "cpuset 0 0", "cpu 512 50000 25000", "mem 67108864 134217728 33554432");
         String groups = lines.stream().filter(l -> l.startsWith("groups ")).findFirst().orElseThrow();
         assertThat(List.of(groups.split(" "))).contains("1234", "1"); // busybox's daemon group is gid 1
+        String id = cli.run("ps", "-a", "-q", "--no-trunc", "--filter", "status=exited").out().lines()
+                .filter(l -> cli.run("container", "inspect", "-f", "{{.HostConfig.CpuShares}}", l).out().equals("512\n"))
+                .findFirst().orElseThrow();
+        var hc = cli.run("container", "inspect", "-f",
+                "{{.HostConfig.CpusetCpus}} {{.HostConfig.MemorySwap}} {{.HostConfig.OomScoreAdj}} {{.HostConfig.Runtime}} {{json .HostConfig.Devices}}", id);
+        assertThat(hc.out()).startsWith("0 134217728 300 runc [").contains("\"PathInContainer\":\"/dev/xloop\"");
+        assertThat(cli.run("rm", id).code()).isZero();
     }
 
     @Test

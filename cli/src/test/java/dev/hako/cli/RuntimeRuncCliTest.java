@@ -73,6 +73,7 @@ class RuntimeRuncCliTest {
         assertThat(Path.of(cgroup)).isDirectory();
 
         assertThat(cli.run("ps", "--format", "{{.Names}} {{.State}}").out()).contains(name + " running");
+        assertThat(cli.run("container", "inspect", "-f", "{{.HostConfig.Runtime}}", name).out()).isEqualTo("runc\n");
         assertThat(cli.run("exec", name, "sh", "-c", "exit 4").code()).isEqualTo(4);
         var missing = cli.run("exec", name, "no-such-command");
         assertThat(missing.code()).as(missing.toString()).isEqualTo(127);

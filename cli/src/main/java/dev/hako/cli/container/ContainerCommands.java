@@ -584,7 +584,9 @@ public final class ContainerCommands {
         d.put("Name", "/" + r.name());
         d.put("Config", Map.of("Image", r.image(), "StopSignal", r.stopSignal() == null ? "" : r.stopSignal(),
                 "Labels", new java.util.TreeMap<>(r.labels()))); // Go marshals maps sorted by key
-        d.put("HostConfig", Map.of("AutoRemove", r.autoRemove()));
+        Map<String, Object> hostConfig = new LinkedHashMap<>(Map.of("AutoRemove", r.autoRemove()));
+        RunFlagSupport.hostConfig(r.options(), hostConfig);
+        d.put("HostConfig", hostConfig);
         return d;
     }
 

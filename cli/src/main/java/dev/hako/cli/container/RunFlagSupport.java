@@ -161,6 +161,38 @@ final class RunFlagSupport {
         return new PrintStream(buf, true, StandardCharsets.UTF_8);
     }
 
+    // ---------------------------------------------------------------- inspect
+
+    /** docker's HostConfig fields of the run flags (what docker shows when they are not given, too). */
+    static void hostConfig(dev.hako.engine.config.RunOptions o, Map<String, Object> hc) {
+        hc.put("Runtime", o.runtime == null || o.runtime.isEmpty() ? "runc" : o.runtime);
+        hc.put("CpuShares", o.cpuShares);
+        hc.put("CpuPeriod", o.cpuPeriod);
+        hc.put("CpuQuota", o.cpuQuota);
+        hc.put("CpusetCpus", o.cpusetCpus == null ? "" : o.cpusetCpus);
+        hc.put("CpusetMems", o.cpusetMems == null ? "" : o.cpusetMems);
+        hc.put("MemorySwap", o.memorySwap);
+        hc.put("MemoryReservation", o.memoryReservation);
+        hc.put("OomScoreAdj", o.oomScoreAdj);
+        hc.put("GroupAdd", o.groupAdd.isEmpty() ? null : o.groupAdd);
+        List<Map<String, Object>> ulimits = new ArrayList<>();
+        for (String u : o.ulimits) {
+            int eq = u.indexOf('=');
+            String[] v = u.substring(eq + 1).split(":");
+            long soft = Long.parseLong(v[0]);
+            ulimits.add(new java.util.LinkedHashMap<>(Map.of("Name", u.substring(0, eq), "Hard", v.length > 1 ? Long.parseLong(v[1]) : soft, "Soft", soft)));
+        }
+        hc.put("Ulimits", ulimits.isEmpty() ? null : ulimits);
+        List<Map<String, Object>> devices = new ArrayList<>();
+        for (String d : o.devices) {
+            String[] p = d.split(":");
+            String perms = p.length == 3 ? p[2] : p.length == 2 && p[1].matches("[rwm]{1,3}") ? p[1] : "rwm";
+            String dst = p.length >= 2 && !p[1].matches("[rwm]{1,3}") ? p[1] : p[0];
+            devices.add(new java.util.LinkedHashMap<>(Map.of("PathOnHost", p[0], "PathInContainer", dst, "CgroupPermissions", perms)));
+        }
+        hc.put("Devices", devices);
+    }
+
     // ---------------------------------------------------------------- --cidfile
 
     /** docker refuses an existing file before it creates anything. */
