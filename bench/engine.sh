@@ -51,14 +51,18 @@ unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' sh \
   || { echo "podman-crun: failed:"; cat "$work/podman-crun.err"; }
 hf hako-runc "${hako[*]} run --rm --runtime runc $image true"
 
-median() { [ -f "$work/$1.json" ] && python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"]*1000))' "$work/$1.json" || echo nan; }
-declare -A ms
-for k in hako hako-runc podman-runc podman-crun; do ms[$k]=$(median $k); done
+# wall-clock median, and CPU time (user+system of the command and its children, mean): on a busy host the
+# wall clock mostly measures the wait for a core, the CPU time what each command costs
+median() { [ -f "$work/$1.json" ] && python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.1f %.1f" % (r["median"]*1000, (r["user"]+r["system"])*1000))' "$work/$1.json" || echo "nan nan"; }
+declare -A ms cpu
+for k in hako hako-runc podman-runc podman-crun; do read -r ms[$k] cpu[$k] < <(median $k); done
 ratio() { python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print("%.2fx" % (a/b) if b==b and b>0 and a==a else "n/a")' "$1" "$2"; }
-printf '%-34s %12s %14s %14s\n' "command" "median ms" "vs podman+runc" "vs podman+crun"
+printf '%-34s %10s %9s %9s %10s %9s %9s\n' "command" "median ms" "/p+runc" "/p+crun" "cpu ms" "/p+runc" "/p+crun"
 for k in hako hako-runc podman-runc podman-crun; do
-  printf '%-34s %12s %14s %14s\n' "$k run --rm busybox true" "${ms[$k]}" "$(ratio "${ms[$k]}" "${ms[podman-runc]}")" "$(ratio "${ms[$k]}" "${ms[podman-crun]}")"
+  printf '%-34s %10s %9s %9s %10s %9s %9s\n' "$k run --rm busybox true" "${ms[$k]}" "$(ratio "${ms[$k]}" "${ms[podman-runc]}")" \
+    "$(ratio "${ms[$k]}" "${ms[podman-crun]}")" "${cpu[$k]}" "$(ratio "${cpu[$k]}" "${cpu[podman-runc]}")" "$(ratio "${cpu[$k]}" "${cpu[podman-crun]}")"
 done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== memory: 20 idle sleep containers each; per monitor process (hako: the executor as monitor; podman: conmon)"
 mem() {   # pids on stdin → "rss_kb pss_kb" averages
