@@ -34,6 +34,7 @@ import java.nio.file.Path;
                 // ---- tty commands
                 // ---- container extras
                 // ---- volume and system commands
+                VolumeCommands.VolumeGroup.class, SystemCommands.SystemGroup.class,
                 // ---- network commands
                 // ---- run flag commands
                 Version.class, CommandLine.HelpCommand.class})

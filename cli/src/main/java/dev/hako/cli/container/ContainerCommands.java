@@ -150,6 +150,8 @@ public final class ContainerCommands {
         @Option(names = "--rm", description = "Automatically remove the container when it exits") boolean rm;
         // ---- lifecycle flags (restart policy, stop signal/timeout, init, runtime)
         // ---- volume and mount flags
+        @Option(names = "--mount", description = "Attach a filesystem mount to the container (type=bind|volume|tmpfs,source=…,target=…)")
+        List<String> mounts = new ArrayList<>();
         // ---- network flags
         // ---- run flags
         @Option(names = "--env-file", description = "Read in a file of environment variables") List<Path> envFiles = new ArrayList<>();
@@ -225,6 +227,7 @@ public final class ContainerCommands {
             o.sysctls = sysctls;
             // ---- lifecycle
             // ---- volumes and mounts
+            o.mounts = mounts;
             // ---- network
             // ---- run flags
             List<String> fromFiles = new ArrayList<>();
@@ -302,7 +305,7 @@ public final class ContainerCommands {
             try {
                 engine().start(r.id());
             } catch (EngineException e) {
-                if (rm) engine().remove(r.id(), true);
+                if (rm) engine().remove(r.id(), true, true);
                 throw e;
             }
             if (detach) {
@@ -312,7 +315,7 @@ public final class ContainerCommands {
             proxySignals(engine(), r.id());
             printLog(r.id(), true);
             int code = engine().waitFor(r.id());
-            if (rm) engine().remove(r.id(), true);
+            if (rm) engine().remove(r.id(), true, true); // --rm takes the anonymous volumes along (docker)
             return code;
         }
     }
@@ -397,11 +400,12 @@ public final class ContainerCommands {
     @Command(name = "rm", description = "Remove one or more containers")
     public static final class Rm extends Base {
         @Option(names = {"-f", "--force"}, description = "Force the removal of a running container (uses SIGKILL)") boolean force;
+        @Option(names = {"-v", "--volumes"}, description = "Remove anonymous volumes associated with the container") boolean volumes;
         @Parameters(arity = "1..*", paramLabel = "CONTAINER") List<String> refs;
 
         @Override
         int execute() {
-            return forEachEcho(refs, ref -> engine().remove(ref, force));
+            return forEachEcho(refs, ref -> engine().remove(ref, force, volumes));
         }
     }
 
@@ -534,7 +538,7 @@ public final class ContainerCommands {
 
     @Command(name = "container", description = "Manage containers",
             subcommands = {Run.class, Create.class, Start.class, Stop.class, Kill.class, Rm.class, Wait.class, Logs.class,
-                    Exec.class, Inspect.class, Ls.class, Pause.class, Unpause.class})
+                    Exec.class, Inspect.class, Ls.class, Pause.class, Unpause.class, dev.hako.cli.ContainerPrune.class})
     public static final class ContainerGroup extends Base {
         @Override
         int execute() {
@@ -551,7 +555,11 @@ public final class ContainerCommands {
         @Override
         int execute() {
             List<Object> out = new ArrayList<>();
-            int code = forEach(refs, ref -> out.add(details(engine().inspect(ref))));
+            int code = forEach(refs, ref -> {
+                Map<String, Object> d = details(engine().inspect(ref));
+                d.put("Mounts", dev.hako.cli.VolumeCommands.mountsJson(engine().mounts(ref))); // ---- volumes and mounts
+                out.add(d);
+            });
             if (format != null && !format.isEmpty()) {
                 for (Object o : out)
                     out().print(Formatter.renderOne(format, dev.hako.cli.format.GoTemplate.dataOf(o, dev.hako.oci.Json.mapper())));
