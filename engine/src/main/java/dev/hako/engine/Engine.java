@@ -7,6 +7,8 @@ import dev.hako.engine.container.ContainerState;
 import dev.hako.engine.container.ContainerStore;
 import dev.hako.engine.container.Status;
 import dev.hako.engine.logs.JsonFileLog;
+import dev.hako.engine.network.NetworkManager;
+import dev.hako.engine.network.NetworkStore;
 import dev.hako.image.snapshot.Snapshot;
 import dev.hako.image.snapshot.Snapshotter;
 import dev.hako.image.store.ImageRecord;
@@ -58,6 +60,7 @@ public final class Engine {
     private final ContainerStore store;
     private final Runtime runtime;
     private final ContainerSpecBuilder specs = new ContainerSpecBuilder();
+    private final NetworkManager network;
 
     /**
      * @param root    persistent state (/var/lib/hako): images and containers
@@ -76,7 +79,12 @@ public final class Engine {
         // docker's default profile names syscalls some arches lack; docker ignores them silently too
         this.runtime = new Runtime(runRoot.resolve("runtime"), m -> { if (!m.contains("unknown syscall")) warn.accept(m); });
         images.setImageUsage(store);
+        this.network = new NetworkManager(root, runRoot, store, NetworkStore.Defaults.standard(), warn);
+        network.setRunningCheck(id -> Files.exists(store.dir(id).resolve(ContainerStore.RECORD)) && status(store.lookup(id)).running());
     }
+
+    /** Networks, and containers' attachments to them. */
+    public NetworkManager network() { return network; }
 
     public ImageService images() { return images; }
 
@@ -106,6 +114,7 @@ public final class Engine {
             Path rootfs = mountSnapshot(dir, image);
             var etc = ContainerSpecBuilder.EtcFiles.in(dir);
             Spec spec = specs.build(r.id(), config, o, rootfs, etc);
+            spec = network.configure(r, config, o, spec, dir);
             writeEtcFiles(etc, spec.hostname());
             Json.writeAtomic(dir.resolve("config.json"), spec);
             r = r.withArgs(spec.process().args());
@@ -195,8 +204,10 @@ public final class Engine {
             throw new UncheckedIOException("remove " + dir.resolve("exit") + ": " + e.getMessage(), e);
         }
         ensureMounted(dir);
-        int dirFd = Fs.openat(Fs.AT_FDCWD, dir.toString(), Fs.O_RDONLY | Fs.O_DIRECTORY | Fs.O_NOFOLLOW | Fs.O_CLOEXEC, 0, dir.toString());
+        NetworkManager.Attaching net = network.attach(r);
+        int dirFd = -1;
         try {
+            dirFd = Fs.openat(Fs.AT_FDCWD, dir.toString(), Fs.O_RDONLY | Fs.O_DIRECTORY | Fs.O_NOFOLLOW | Fs.O_CLOEXEC, 0, dir.toString());
             var stdio = new Stdio(new Stdio.Fd(dirFd), Stdio.NULL, Stdio.NULL);
             runtime.create(r.id(), dir, CreateOptions.defaults().withStdio(stdio), Supervision.MONITOR);
             store.writeState(r.id(), new ContainerState(true, now()));
@@ -207,13 +218,15 @@ public final class Engine {
                 // file tells: then it did start (and is already done).
                 if (!exitFileAppears(dir.resolve("exit"))) throw e;
             }
+            net.started();
         } catch (LaunchException e) {
             store.writeState(r.id(), new ContainerState(false, null));
             throw new EngineException(startError(e), e.exitCode() == 1 ? 125 : e.exitCode(), e);
         } catch (ContainerException e) {
             throw new EngineException(e.getMessage(), 125, e);
         } finally {
-            Fs.close(dirFd);
+            if (dirFd >= 0) Fs.close(dirFd);
+            net.close();
         }
     }
 
@@ -248,9 +261,11 @@ public final class Engine {
         }
         int t = timeoutSeconds != null ? timeoutSeconds : r.stopTimeout() != null ? r.stopTimeout() : 10;
         signal(r, sig, false);
-        if (t > 0 && awaitExit(r, Duration.ofSeconds(t))) return;
-        signal(r, SIGKILL, true);
-        if (!awaitExit(r, Duration.ofSeconds(30))) throw new EngineException("container " + r.id() + " did not stop after SIGKILL");
+        if (!(t > 0 && awaitExit(r, Duration.ofSeconds(t)))) {
+            signal(r, SIGKILL, true);
+            if (!awaitExit(r, Duration.ofSeconds(30))) throw new EngineException("container " + r.id() + " did not stop after SIGKILL");
+        }
+        network.detach(r.id()); // docker: a stopped container holds no address
     }
 
     /** docker kill. */
@@ -323,6 +338,7 @@ public final class Engine {
 
     /** Runtime state (cgroup), the snapshot mount and directory, then the container's directory. */
     private void removeFiles(String id) {
+        network.detach(id);
         try {
             runtime.delete(id, true);
         } catch (ContainerException e) {
@@ -389,6 +405,7 @@ public final class Engine {
      * to see them exit, the next listing cleans them up (their monitor cannot run hako).
      */
     public List<ContainerView> list() {
+        network.sweep();
         List<ContainerView> out = new ArrayList<>();
         for (ContainerRecord r : store.list()) {
             ContainerView v = view(r);
