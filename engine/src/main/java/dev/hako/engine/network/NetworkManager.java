@@ -320,6 +320,7 @@ public final class NetworkManager {
 
     /** At stop and rm: DEL every endpoint in reverse, forget the DNS names, remove the netns. Idempotent. */
     public void detach(String id) {
+        if (!Files.exists(stateFile(id)) && !Files.exists(netnsPath(id))) return;
         try (Lock lock = Lock.acquire(netnsDir, id, true)) {
             detachLocked(id);
         }
@@ -328,7 +329,14 @@ public final class NetworkManager {
     private void detachLocked(String id) {
         NetworkState s = state(id);
         Path ns = netnsPath(id);
-        if (s == null && !Files.exists(ns)) return;
+        if (s == null && !Files.exists(ns)) {
+            try {
+                Files.deleteIfExists(netnsDir.resolve(id + ".lock"));
+            } catch (IOException e) {
+                // an empty lock file is harmless
+            }
+            return;
+        }
         if (s != null) {
             List<NetworkState.Endpoint> eps = new ArrayList<>(s.endpoints());
             for (int i = eps.size() - 1; i >= 0; i--) removeEndpoint(id, s.netns(), eps.get(i));

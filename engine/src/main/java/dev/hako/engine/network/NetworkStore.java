@@ -39,7 +39,12 @@ public final class NetworkStore {
 
     /** The default network's bridge and subnet (tests use their own, so they don't share the host's hako0). */
     public record Defaults(String bridge, String subnet) {
-        public static Defaults standard() { return new Defaults("hako0", "10.89.0.0/24"); }
+        /** hako0, 10.89.0.0/24; the system property hako.defaultNetwork=BRIDGE,SUBNET (tests) replaces them */
+        public static Defaults standard() {
+            String p = System.getProperty("hako.defaultNetwork");
+            if (p != null && p.contains(",")) return new Defaults(p.substring(0, p.indexOf(',')), p.substring(p.indexOf(',') + 1));
+            return new Defaults("hako0", "10.89.0.0/24");
+        }
     }
 
     /** What `network create` asks for; null/empty: not given. */
