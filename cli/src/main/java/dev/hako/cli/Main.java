@@ -35,6 +35,7 @@ import java.nio.file.Path;
                 // ---- container extras
                 // ---- volume and system commands
                 // ---- network commands
+                dev.hako.cli.container.NetworkCommands.NetworkGroup.class, dev.hako.cli.container.NetworkCommands.Port.class,
                 // ---- run flag commands
                 Version.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
