@@ -251,7 +251,10 @@ public final class Engine {
     /** @param signal overrides the StopSignal (docker stop --signal); null: the container's */
     public void stop(String ref, Integer timeoutSeconds, String signal) {
         ContainerRecord r = store.lookup(ref);
-        if (!status(r).running()) return;
+        if (!status(r).running()) {
+            network.detach(r.id()); // it exited on its own: its address goes now
+            return;
+        }
         String name = signal != null && !signal.isEmpty() ? signal : r.stopSignal();
         int sig;
         try {

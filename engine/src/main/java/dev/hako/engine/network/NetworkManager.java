@@ -620,7 +620,28 @@ public final class NetworkManager {
             deleteBridge(n);
             out.add(n.name());
         }
+        gc();
         return out;
+    }
+
+    /**
+     * CNI GC on every network, with the attachments hako knows as the valid ones: plugins that speak CNI 1.1
+     * release whatever else they hold (the Debian 1.1.1 plugins don't yet, and are skipped).
+     */
+    void gc() {
+        for (NetworkInfo n : networks.list()) {
+            List<CniInvoker.Attachment> valid = new ArrayList<>();
+            for (String id : attachedIds()) {
+                NetworkState s = state(id);
+                NetworkState.Endpoint ep = s == null ? null : s.endpoint(n.name());
+                if (ep != null) valid.add(attachment(id, s.netns(), ep.ifName()));
+            }
+            try {
+                cni().gc(conflistFor(n), valid);
+            } catch (RuntimeException e) {
+                warn.accept(e.getMessage());
+            }
+        }
     }
 
     /** docker network connect: recorded for the next start; attached now if the container runs. */

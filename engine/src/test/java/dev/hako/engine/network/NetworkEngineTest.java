@@ -272,13 +272,13 @@ class NetworkEngineTest {
 
     @Test
     void fiftyRunRmCyclesLeaveNothing() throws Exception {
-                List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
+                Engine e = engine(); // one engine for all lanes: its stores lock within the JVM, file locks across processes
+        List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
         // five lanes at once: concurrent attaches share the bridge, the IPAM leases and the locks
         try (var lanes = java.util.concurrent.Executors.newFixedThreadPool(5)) {
             List<java.util.concurrent.Future<?>> done = new ArrayList<>();
             for (int lane = 0; lane < 5; lane++) {
                 done.add(lanes.submit(() -> {
-                    Engine e = engine(); // one engine: its stores lock within the JVM, file locks across processes
                     for (int i = 0; i < 10; i++) {
                         RunOptions o = RunOptions.of(List.of("true"));
                         if (i % 5 == 0) o.publish = List.of("80");
