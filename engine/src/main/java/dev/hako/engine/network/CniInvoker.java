@@ -190,6 +190,8 @@ public final class CniInvoker {
             Process p = pb.start();
             try (OutputStream in = p.getOutputStream()) {
                 in.write(M.writeValueAsBytes(conf));
+            } catch (IOException closed) {
+                // the plugin did not read its stdin (VERSION may not): its answer still tells
             }
             // stderr on its own thread: a plugin that fills one pipe must not block on the other
             var errText = new java.util.concurrent.CompletableFuture<String>();

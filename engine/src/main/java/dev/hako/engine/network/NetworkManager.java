@@ -215,7 +215,7 @@ public final class NetworkManager {
      */
     public Attaching attach(ContainerRecord r) {
         sweep();
-        Lock lock = Lock.acquire(netnsDir, r.id(), true);
+        Lock lock = Lock.acquire(containers.dir(r.id()), true);
         var handle = new Attaching(r.id(), lock);
         boolean ok = false;
         try {
@@ -321,7 +321,7 @@ public final class NetworkManager {
     /** At stop and rm: DEL every endpoint in reverse, forget the DNS names, remove the netns. Idempotent. */
     public void detach(String id) {
         if (!Files.exists(stateFile(id)) && !Files.exists(netnsPath(id))) return;
-        try (Lock lock = Lock.acquire(netnsDir, id, true)) {
+        try (Lock lock = Lock.acquire(containers.dir(id), true)) {
             detachLocked(id);
         }
     }
@@ -329,14 +329,7 @@ public final class NetworkManager {
     private void detachLocked(String id) {
         NetworkState s = state(id);
         Path ns = netnsPath(id);
-        if (s == null && !Files.exists(ns)) {
-            try {
-                Files.deleteIfExists(netnsDir.resolve(id + ".lock"));
-            } catch (IOException e) {
-                // an empty lock file is harmless
-            }
-            return;
-        }
+        if (s == null && !Files.exists(ns)) return;
         if (s != null) {
             List<NetworkState.Endpoint> eps = new ArrayList<>(s.endpoints());
             for (int i = eps.size() - 1; i >= 0; i--) removeEndpoint(id, s.netns(), eps.get(i));
@@ -344,7 +337,6 @@ public final class NetworkManager {
         if (s == null || s.owned()) Netns.remove(ns);
         try {
             Files.deleteIfExists(stateFile(id));
-            Files.deleteIfExists(netnsDir.resolve(id + ".lock"));
         } catch (IOException e) {
             throw new UncheckedIOException("remove " + stateFile(id) + ": " + e.getMessage(), e);
         }
@@ -387,7 +379,7 @@ public final class NetworkManager {
         }
         for (String id : new LinkedHashSet<>(ids)) {
             if (running.test(id)) continue;
-            Lock lock = Lock.acquire(netnsDir, id, false);
+            Lock lock = Lock.acquire(containers.dir(id), false);
             if (lock == null) continue; // being started or stopped by someone else
             try (lock) {
                 if (!running.test(id)) detachLocked(id);
@@ -598,8 +590,15 @@ public final class NetworkManager {
         deleteBridge(n);
     }
 
-    /** The bridge plugin makes the bridge on first ADD and never deletes it; the network's removal does. */
-    private static void deleteBridge(NetworkInfo n) {
+    /** The bridge plugin makes the bridge on first ADD and never deletes it; the network's removal does, with its lease dir. */
+    private void deleteBridge(NetworkInfo n) {
+        Path leases = cniDir.resolve("ipam").resolve(n.name());
+        try (var files = Files.list(leases)) {
+            for (Path f : files.toList()) Files.deleteIfExists(f);
+            Files.deleteIfExists(leases);
+        } catch (IOException e) {
+            // none yet, or already gone
+        }
         if (!n.driver().equals("bridge") || !Files.exists(Path.of("/sys/class/net", n.iface()))) return;
         try {
             new ProcessBuilder("ip", "link", "delete", n.iface()).redirectErrorStream(true).start().waitFor();
@@ -659,7 +658,7 @@ public final class NetworkManager {
         List<NetworkConfig.Request> reqs = new ArrayList<>(c.networks());
         reqs.add(req);
         if (running.test(r.id())) {
-            try (Lock lock = Lock.acquire(netnsDir, r.id(), true)) {
+            try (Lock lock = Lock.acquire(containers.dir(r.id()), true)) {
                 NetworkState s = state(r.id());
                 if (s == null || !s.owned()) throw new EngineException("container " + r.name() + " has no network namespace of its own", 1, null);
                 Set<String> used = new HashSet<>();
@@ -680,7 +679,7 @@ public final class NetworkManager {
         NetworkConfig c = config(r.id());
         if (c.networks().stream().noneMatch(q -> q.network().equals(info.name())))
             throw new EngineException("container " + r.id() + " is not connected to network " + info.name(), 1, null);
-        try (Lock lock = Lock.acquire(netnsDir, r.id(), true)) {
+        try (Lock lock = Lock.acquire(containers.dir(r.id()), true)) {
             NetworkState s = state(r.id());
             NetworkState.Endpoint ep = s == null ? null : s.endpoint(info.name());
             if (ep != null) {
@@ -694,7 +693,11 @@ public final class NetworkManager {
 
     // ---------------------------------------------------------------- per-container lock
 
-    /** A file lock per container (attach/detach/sweep exclude each other across hako processes). */
+    /**
+     * A file lock per container, {@code network.lock} in its directory (so it goes with the container and is never
+     * deleted while someone may wait on it): attach, detach and the sweep exclude each other across processes.
+     * A container whose directory is gone has no lock: nobody can start it any more, and DEL is idempotent.
+     */
     static final class Lock implements AutoCloseable {
         private final FileChannel ch;
         private final FileLock fl;
@@ -705,10 +708,12 @@ public final class NetworkManager {
         }
 
         /** @return null when {@code wait} is false and someone else holds it */
-        static Lock acquire(Path dir, String id, boolean wait) {
+        static Lock acquire(Path containerDir, boolean wait) {
+            if (!Files.isDirectory(containerDir)) return new Lock(null, null);
+            String id = containerDir.getFileName().toString();
+            Path file = containerDir.resolve("network.lock");
             try {
-                Files.createDirectories(dir);
-                FileChannel ch = FileChannel.open(dir.resolve(id + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 try {
                     FileLock fl = wait ? lockWaiting(ch) : ch.tryLock();
                     if (fl == null) {
@@ -722,7 +727,8 @@ public final class NetworkManager {
                     throw new EngineException("container " + id.substring(0, 12) + "'s network is being changed by this process already", e);
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException("lock " + dir.resolve(id + ".lock") + ": " + e.getMessage(), e);
+                if (!Files.isDirectory(containerDir)) return new Lock(null, null); // removed meanwhile
+                throw new UncheckedIOException("lock " + file + ": " + e.getMessage(), e);
             }
         }
 
@@ -732,6 +738,7 @@ public final class NetworkManager {
 
         @Override
         public void close() {
+            if (ch == null) return;
             try {
                 fl.release();
                 ch.close();
