@@ -15,9 +15,11 @@ size=${SIZE:-512}
 work=$(mktemp -d /tmp/hako-bench-net.XXXXXX)
 img=localhost/hako-bench-net:latest
 hako="$repo/bin/hako --root $work/root --runroot $work/run"
+# crun refuses this host's hybrid cgroup layout; runc works (PODMAN_RUNTIME overrides)
+podman="podman --runtime ${PODMAN_RUNTIME:-runc}"
 cleanup() {
   $hako rm -f hbn-srv >/dev/null 2>&1 || true
-  podman rm -f hbn-srv >/dev/null 2>&1 || true
+  $podman rm -f hbn-srv >/dev/null 2>&1 || true
   podman rmi -f "$img" >/dev/null 2>&1 || true
   rm -rf --one-file-system "$work"
 }
@@ -33,7 +35,7 @@ stats() { sort -n | awk '{a[NR]=$1} END {m=a[int((NR+1)/2)]; p=a[int(NR*0.9+0.99
 
 # ---- 1. run --rm with the default network
 for tool in hako podman; do
-  cmd=$([ $tool = hako ] && echo "$hako" || echo podman)
+  cmd=$([ $tool = hako ] && echo "$hako" || echo "$podman")
   $cmd run --rm "$img" true >/dev/null   # warm-up: the default network is made on first use
   : > "$work/$tool.run"
   for _ in $(seq "$n"); do
@@ -49,7 +51,7 @@ awk -v a="$hako_run" -v b="$podman_run" 'BEGIN { printf "run --rm ratio hako/pod
 # ---- 2. TCP throughput through a published port
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 for tool in hako podman; do
-  cmd=$([ $tool = hako ] && echo "$hako" || echo podman)
+  cmd=$([ $tool = hako ] && echo "$hako" || echo "$podman")
   port=$(free_port)
   $cmd run -d --name hbn-srv -p "127.0.0.1:$port:5001" "$img" sh -c 'while true; do nc -l -p 5001 > /dev/null; done' >/dev/null
   for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
