@@ -64,7 +64,7 @@ for tool in hako podman; do
     awk -v s="$size" -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f\n", s * 1.048576 / (ns / 1e9) }' >> "$work/$tool.tcp"
     sleep 0.2
   done
-  $cmd rm -f hbn-srv >/dev/null
+  $cmd kill hbn-srv >/dev/null 2>&1 || true; $cmd rm -f hbn-srv >/dev/null
   read -r med _ < <(stats < "$work/$tool.tcp")
   eval "${tool}_tcp=$med"
   printf 'TCP via published port      %-7s median %8.1f MB/s  (%d x %d MiB)\n' "$tool" "$med" "$reps" "$size"

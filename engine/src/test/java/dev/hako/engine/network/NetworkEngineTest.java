@@ -213,11 +213,12 @@ class NetworkEngineTest {
         assertTrue(output(client).contains("hello-from-hako"));
     }
 
-    /** Whether a UDP socket is bound on ip:53 on the host (/proc/net/udp, little-endian hex address). */
+    /** Whether a UDP socket is bound on ip:53 on the host (/proc/net/udp, or udp6 as an IPv4-mapped address). */
     static boolean listensOn53(String ip) throws IOException {
         int a = Ipv4Cidr.parseAddress(ip, ip);
         String hex = String.format("%08X:0035", Integer.reverseBytes(a));
-        return Files.readString(Path.of("/proc/net/udp")).contains(hex);
+        return Files.readString(Path.of("/proc/net/udp")).contains(" " + hex)
+                || Files.readString(Path.of("/proc/net/udp6")).contains("0000000000000000FFFF0000" + hex);
     }
 
     @Test
