@@ -283,7 +283,8 @@ public final class NetworkManager {
         if (usesDns(info)) {
             List<String> names = new ArrayList<>(List.of(r.name(), r.shortId()));
             names.addAll(req.aliases());
-            dns.register(info.name(), info.gateway(), r.id(), names, ep.ip());
+            // internal networks: no forwarding to the host's resolvers either (docker answers SERVFAIL)
+            dns.register(info.name(), info.gateway(), r.id(), names, ep.ip(), !info.internal());
         }
         return state;
     }
