@@ -17,7 +17,9 @@ img=localhost/hako-bench-net:latest
 hako="$repo/bin/hako --root $work/root --runroot $work/run"
 # crun refuses this host's hybrid cgroup layout; runc works (PODMAN_RUNTIME overrides)
 podman="podman --runtime ${PODMAN_RUNTIME:-runc}"
+had_bridge=$(ip link show hako0 >/dev/null 2>&1 && echo yes || echo no)
 cleanup() {
+  [ "$had_bridge" = yes ] || ip link delete hako0 2>/dev/null || true   # the temp root's default bridge
   $hako rm -f hbn-srv >/dev/null 2>&1 || true
   $podman rm -f hbn-srv >/dev/null 2>&1 || true
   podman rmi -f "$img" >/dev/null 2>&1 || true
