@@ -33,7 +33,12 @@ import java.nio.file.Path;
                 // ---- lifecycle commands
                 // ---- tty commands
                 // ---- container extras
+                dev.hako.cli.container.ExtraCommands.TopCommand.class, dev.hako.cli.container.ExtraCommands.StatsCommand.class,
+                dev.hako.cli.container.ExtraCommands.Cp.class, dev.hako.cli.container.ExtraCommands.Export.class,
+                dev.hako.cli.container.ExtraCommands.Diff.class, dev.hako.cli.container.ExtraCommands.Commit.class,
+                dev.hako.cli.container.ExtraCommands.Rename.class, InfoCommand.class,
                 // ---- volume and system commands
+                VolumeCommands.VolumeGroup.class, SystemCommands.SystemGroup.class,
                 // ---- network commands
                 dev.hako.cli.container.NetworkCommands.NetworkGroup.class, dev.hako.cli.container.NetworkCommands.Port.class,
                 // ---- run flag commands
@@ -65,6 +70,9 @@ public final class Main implements Runnable {
     private dev.hako.image.store.ImageService images;
 
     Main(Terminal terminal) { this.terminal = terminal; }
+
+    /** The streams this invocation prints to (commands that write raw bytes, e.g. cp - and export, need them). */
+    public Terminal terminal() { return terminal; }
 
     /** The image service over --root, opened on first use (commands like version don't need it). */
     dev.hako.image.store.ImageService images() {

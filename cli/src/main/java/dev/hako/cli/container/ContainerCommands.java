@@ -150,6 +150,8 @@ public final class ContainerCommands {
         @Option(names = "--rm", description = "Automatically remove the container when it exits") boolean rm;
         // ---- lifecycle flags (restart policy, stop signal/timeout, init, runtime)
         // ---- volume and mount flags
+        @Option(names = "--mount", description = "Attach a filesystem mount to the container (type=bind|volume|tmpfs,source=…,target=…)")
+        List<String> mounts = new ArrayList<>();
         // ---- network flags
         @Option(names = {"--network", "--net"}, description = "Connect a container to a network (bridge, none, host, container:NAME, a network)") List<String> networks = new ArrayList<>();
         @Option(names = "--ip", description = "IPv4 address (e.g., 172.30.100.104)") String ip;
@@ -205,6 +207,7 @@ public final class ContainerCommands {
             o.sysctls = sysctls;
             // ---- lifecycle
             // ---- volumes and mounts
+            o.mounts = mounts;
             // ---- network
             o.networks = networks;
             o.ip = ip;
@@ -272,7 +275,7 @@ public final class ContainerCommands {
             try {
                 engine().start(r.id());
             } catch (EngineException e) {
-                if (rm) engine().remove(r.id(), true);
+                if (rm) engine().remove(r.id(), true, true);
                 throw e;
             }
             if (detach) {
@@ -282,7 +285,7 @@ public final class ContainerCommands {
             proxySignals(engine(), r.id());
             printLog(r.id(), true);
             int code = engine().waitFor(r.id());
-            if (rm) engine().remove(r.id(), true);
+            if (rm) engine().remove(r.id(), true, true); // --rm takes the anonymous volumes along (docker)
             return code;
         }
     }
@@ -367,11 +370,12 @@ public final class ContainerCommands {
     @Command(name = "rm", description = "Remove one or more containers")
     public static final class Rm extends Base {
         @Option(names = {"-f", "--force"}, description = "Force the removal of a running container (uses SIGKILL)") boolean force;
+        @Option(names = {"-v", "--volumes"}, description = "Remove anonymous volumes associated with the container") boolean volumes;
         @Parameters(arity = "1..*", paramLabel = "CONTAINER") List<String> refs;
 
         @Override
         int execute() {
-            return forEachEcho(refs, ref -> engine().remove(ref, force));
+            return forEachEcho(refs, ref -> engine().remove(ref, force, volumes));
         }
     }
 
@@ -502,7 +506,10 @@ public final class ContainerCommands {
 
     @Command(name = "container", description = "Manage containers",
             subcommands = {Run.class, Create.class, Start.class, Stop.class, Kill.class, Rm.class, Wait.class, Logs.class,
-                    Exec.class, Inspect.class, Ls.class, Pause.class, Unpause.class})
+                    Exec.class, Inspect.class, Ls.class, Pause.class, Unpause.class, dev.hako.cli.ContainerPrune.class,
+                    // ---- container extras
+                    ExtraCommands.TopCommand.class, ExtraCommands.StatsCommand.class, ExtraCommands.Cp.class,
+                    ExtraCommands.Export.class, ExtraCommands.Diff.class, ExtraCommands.Commit.class, ExtraCommands.Rename.class})
     public static final class ContainerGroup extends Base {
         @Override
         int execute() {
@@ -522,6 +529,7 @@ public final class ContainerCommands {
             int code = forEach(refs, ref -> {
                 var v = engine().inspect(ref);
                 Map<String, Object> d = details(v);
+                d.put("Mounts", dev.hako.cli.VolumeCommands.mountsJson(engine().mounts(ref))); // ---- volumes and mounts
                 NetworkCommands.addSettings(engine(), d, v.record().id());
                 out.add(d);
             });
