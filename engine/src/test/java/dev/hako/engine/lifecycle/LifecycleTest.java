@@ -295,7 +295,9 @@ class LifecycleTest {
     void statusAfterTheMonitorWasKilledAndAfterLosingTheRunRoot() throws Exception {
         Path otherRun = Files.createTempDirectory(root, "run-lost");
         Engine e = new Engine(root, otherRun, warnings::add);
-        var r = e.create(image, null, sh("exec sleep 1000"), false);
+        RunOptions o = sh("exec sleep 1000");
+        o.networks = List.of("none"); // the simulated reboot below would leave a CNI attachment (iptables) behind
+        var r = e.create(image, null, o, false);
         e.start(r.id());
         Path d = e.store().dir(r.id());
         int monitor = Integer.parseInt(Files.readString(d.resolve(LifecycleFiles.MONITOR)).trim().split(" ")[0]);
@@ -313,6 +315,8 @@ class LifecycleTest {
         assertEquals(255, s.exitCode(), "no one saw the exit");
 
         // a reboot: /run is gone and the snapshot no longer mounted
+        // (a reboot also takes the mounts under /run, such as the netns bind mount)
+        run("sh", "-c", "awk '{print $5}' /proc/self/mountinfo | grep '^" + otherRun + "/' | xargs -r -n1 umount -l");
         run("rm", "-rf", otherRun.toString());
         run("umount", d.resolve("rootfs").toString());
         Engine after = new Engine(root, otherRun, warnings::add);
