@@ -478,9 +478,9 @@ public final class Engine {
     public List<Long> pids(String ref) {
         ContainerRecord r = runningOrFail(ref);
         try {
-            return runtime.pids(r.id());
-        } catch (ContainerException e) {
-            throw new EngineException(e.getMessage(), 1, e);
+            return cgroups(r).pids();
+        } catch (RuntimeException e) {
+            throw new EngineException("read the processes of " + r.id() + ": " + e.getMessage(), 1, e);
         }
     }
 
@@ -488,10 +488,17 @@ public final class Engine {
     public dev.hako.runtime.cgroups.CgroupStats cgroupStats(String ref) {
         ContainerRecord r = runningOrFail(ref);
         try {
-            return runtime.stats(r.id());
-        } catch (ContainerException e) {
-            throw new EngineException(e.getMessage(), 1, e);
+            return cgroups(r).stats();
+        } catch (RuntimeException e) {
+            throw new EngineException("read the cgroup of " + r.id() + ": " + e.getMessage(), 1, e);
         }
+    }
+
+    /** The container's cgroup as its config names it: the same whichever runtime (built-in or --runtime) made it. */
+    private dev.hako.runtime.cgroups.CgroupManager cgroups(ContainerRecord r) {
+        Spec spec = Json.read(store.dir(r.id()).resolve("config.json"), Spec.class);
+        String path = spec.linux() == null ? null : spec.linux().cgroupsPath();
+        return dev.hako.runtime.cgroups.CgroupManager.forHost(path, r.id());
     }
 
     private ContainerRecord runningOrFail(String ref) {
