@@ -32,6 +32,7 @@ import java.nio.file.Path;
                 dev.hako.cli.container.ContainerCommands.ContainerGroup.class,
                 // ---- lifecycle commands
                 // ---- tty commands
+                dev.hako.cli.container.ContainerCommands.Attach.class,
                 // ---- container extras
                 // ---- volume and system commands
                 // ---- network commands
@@ -64,6 +65,9 @@ public final class Main implements Runnable {
     private dev.hako.image.store.ImageService images;
 
     Main(Terminal terminal) { this.terminal = terminal; }
+
+    /** The process's streams (tests pass their own); interactive commands write bytes there. */
+    public Terminal terminal() { return terminal; }
 
     /** The image service over --root, opened on first use (commands like version don't need it). */
     dev.hako.image.store.ImageService images() {
