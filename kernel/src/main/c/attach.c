@@ -68,8 +68,16 @@ void attach_prepare(int dirfd) {
     at_listen = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (at_listen < 0) fail("attach", NULL, errno, "socket");
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    /* through the directory fd: the container dir's path may be longer than sun_path */
-    snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/socket", at_adir);
+    /* by its real path (what ss and /proc/net/unix show), or through the directory fd when that is too long */
+    char self[64], dir[4096];
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", at_adir);
+    ssize_t dl = readlink(self, dir, sizeof(dir) - 1);
+    if (dl > 0 && (size_t) dl + sizeof("/socket") <= sizeof(sa.sun_path)) {
+        memcpy(sa.sun_path, dir, (size_t) dl);
+        memcpy(sa.sun_path + dl, "/socket", sizeof("/socket"));
+    } else {
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/socket", self);
+    }
     if (bind(at_listen, (struct sockaddr *) &sa, sizeof(sa)) < 0) fail("attach", "attach/socket", errno, "bind");
     if (fchmodat(at_adir, "socket", 0600, 0) < 0) fail("attach", "attach/socket", errno, "chmod");
     if (listen(at_listen, MAX_CLIENTS) < 0) fail("attach", "attach/socket", errno, "listen");
