@@ -179,6 +179,7 @@ public final class ContainerCommands {
             o.workdir = workdir;
             o.tty = tty;
             o.interactive = interactive;
+            o.stdinOnce = interactive; // docker: an attached client's stdin EOF closes the container's (not with run -d)
             // ---- identity
             o.hostname = hostname;
             // ---- filesystem
