@@ -143,6 +143,7 @@ class TtyCliTest {
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
         String name = "hako-tty-term-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         String script = launcher + " run -it --name " + name + " " + image + " sh; echo RUN-EXIT=$?; "
+                + launcher + " exec -it " + name + " sh; echo EXEC-EXIT=$?; "
                 + launcher + " attach " + name + "; echo ATTACH-EXIT=$?; echo STTY=$(stty -a | grep -o -- '-*icanon'); sleep 600";
         tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", script);
         try {
@@ -155,6 +156,9 @@ class TtyCliTest {
             tmux("send-keys", "-t", "t", "C-p", "C-q");
             await("the detach", s -> s.contains("RUN-EXIT=0"));
             assertTrue(hako("ps", "--format", "{{.Names}} {{.State}}").out().contains(name + " running"), "still running after the detach");
+            // exec -it: the executor's pty proxy on the caller's terminal (raw), with its window size
+            tmux("send-keys", "-t", "t", "echo ex-$((2*21)); stty size; exit 4", "Enter");
+            await("the exec'd shell", s -> s.contains("ex-42\n25 90") && s.contains("EXEC-EXIT=4"));
             // typed before the attach has the terminal in raw mode, the line still reaches the shell
             tmux("send-keys", "-t", "t", "echo back-$((40+2))", "Enter");
             await("the attached shell", s -> s.contains("back-42"));
