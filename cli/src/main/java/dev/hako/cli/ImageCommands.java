@@ -167,13 +167,16 @@ final class ImageCommands {
         @Option(names = "--digests", description = "Show digests") boolean digests;
         @Option(names = "--no-trunc", description = "Don't truncate output") boolean noTrunc;
         @Option(names = "--format", description = "Format output using a Go template") String format;
-        @Option(names = {"-f", "--filter"}, description = "Filter output (dangling=true|false, reference=PATTERN)")
+        @Option(names = {"-f", "--filter"}, description = "Filter output (dangling=true|false, reference=PATTERN, "
+                + "label=KEY[=VALUE], before=IMAGE, since=IMAGE)")
         List<String> filters = new ArrayList<>();
 
         @Override
         public Integer call() {
             Boolean dangling = null;
             List<Pattern> references = new ArrayList<>();
+            List<String> labels = new ArrayList<>();
+            Instant before = null, since = null;
             for (String f : filters) {
                 int eq = f.indexOf('=');
                 if (eq < 0) throw new ImageException("bad format of filter (expected name=value)");
@@ -185,6 +188,9 @@ final class ImageCommands {
                         dangling = v.equals("true") || v.equals("1");
                     }
                     case "reference" -> references.add(glob(v));
+                    case "label" -> labels.add(v);
+                    case "before" -> before = createdOf(v);
+                    case "since" -> since = createdOf(v);
                     default -> throw new ImageException("invalid filter '" + k + "'");
                 }
             }
@@ -195,6 +201,10 @@ final class ImageCommands {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (ImageRecord r : list) {
                 if (dangling != null && r.dangling() != dangling) continue;
+                Instant created = r.createdInstant();
+                if (before != null && (created == null || !created.isBefore(before))) continue;
+                if (since != null && (created == null || !created.isAfter(since))) continue;
+                if (!labels.isEmpty() && !hasLabels(r, labels)) continue;
                 for (Map<String, Object> row : rows(r, now)) {
                     if (!references.isEmpty()) {
                         String repo = (String) row.get("Repository"), tag = (String) row.get("Tag");
@@ -215,6 +225,24 @@ final class ImageCommands {
             out().print(Formatter.render(format, def, IMAGE_HEADERS, rows));
             out().flush();
             return 0;
+        }
+
+        /** before=/since= name an image; docker compares creation times. */
+        private Instant createdOf(String ref) {
+            Instant t = images().resolve(ref).createdInstant();
+            if (t == null) throw new ImageException("image " + ref + " has no creation time to compare with");
+            return t;
+        }
+
+        /** label=KEY matches any value; label=KEY=VALUE that value. All must match, as docker. */
+        private boolean hasLabels(ImageRecord r, List<String> wanted) {
+            var config = images().config(r).config();
+            Map<String, String> have = config == null || config.labels() == null ? Map.of() : config.labels();
+            for (String w : wanted) {
+                int eq = w.indexOf('=');
+                if (eq < 0 ? !have.containsKey(w) : !w.substring(eq + 1).equals(have.get(w.substring(0, eq)))) return false;
+            }
+            return true;
         }
 
         private List<Map<String, Object>> rows(ImageRecord r, Instant now) {

@@ -104,6 +104,23 @@ class ImageCliTest {
     }
 
     @Test
+    void imagesFiltersByLabelBeforeAndSince() throws Exception {
+        Cli cli = new Cli(newRoot());
+        assertThat(cli.run("import", "-c", "LABEL tier=web team=a", rootfsTar.toString(), "f:old").code()).isZero();
+        Thread.sleep(1100); // creation times are compared; import stamps whole seconds on some paths
+        assertThat(cli.run("import", "-c", "LABEL tier=db", rootfsTar.toString(), "f:new").code()).isZero();
+        var fmt = new String[]{"--format", "{{.Repository}}:{{.Tag}}"};
+        assertThat(cli.run(concat(new String[]{"images", "--filter", "label=tier"}, fmt)).out().lines().sorted().toList())
+                .containsExactly("f:new", "f:old");
+        assertThat(cli.run(concat(new String[]{"images", "--filter", "label=tier=db"}, fmt)).out().strip()).isEqualTo("f:new");
+        assertThat(cli.run(concat(new String[]{"images", "--filter", "label=tier", "--filter", "label=team=a"}, fmt)).out().strip())
+                .isEqualTo("f:old");
+        assertThat(cli.run(concat(new String[]{"images", "--filter", "before=f:new"}, fmt)).out().strip()).isEqualTo("f:old");
+        assertThat(cli.run(concat(new String[]{"images", "--filter", "since=f:old"}, fmt)).out().strip()).isEqualTo("f:new");
+        assertThat(cli.run("images", "--filter", "since=nosuch").code()).isNotZero();
+    }
+
+    @Test
     void unknownImagesGiveDockersErrors() throws Exception {
         Cli cli = new Cli(newRoot());
         var rmi = cli.run("rmi", "nosuch");

@@ -19,16 +19,22 @@ import java.util.Optional;
  * Registry credentials in the files podman and docker use: {@code {"auths":{"host[/repo]":{"auth":"base64(user:pass)"}}}}.
  * Reads the first file that has an entry, most specific key first (host/ns/repo, host/ns, host; Docker Hub also
  * under https://index.docker.io/v1/). Writes go to one file, atomically, mode 0600, keeping other content.
- * Credential helpers (credsStore/credHelpers) are not supported: such entries are skipped.
+ * Credential helpers work as docker's: {@code credHelpers} (per registry) first, then {@code credsStore}, then
+ * {@code auths}; a helper is the program {@code docker-credential-NAME} on PATH (see {@link CredentialHelper}).
  */
 public final class AuthFile {
     private final List<Path> readOrder;
     private final Path writeTo;
+    private final String searchPath;
 
     /** @param readOrder files to search, first wins; @param writeTo the file login/logout change. */
-    public AuthFile(List<Path> readOrder, Path writeTo) {
+    public AuthFile(List<Path> readOrder, Path writeTo) { this(readOrder, writeTo, System.getenv("PATH")); }
+
+    /** @param searchPath the PATH credential helpers are looked up in */
+    public AuthFile(List<Path> readOrder, Path writeTo, String searchPath) {
         this.readOrder = List.copyOf(readOrder);
         this.writeTo = writeTo;
+        this.searchPath = searchPath == null ? "/usr/local/bin:/usr/bin:/bin" : searchPath;
     }
 
     /** A single file for reading and writing (tests, --authfile). */
@@ -54,7 +60,7 @@ public final class AuthFile {
             read.add(Path.of(home, ".config", "containers", "auth.json"));
         String dockerCfg = env.get("DOCKER_CONFIG");
         read.add(dockerCfg != null && !dockerCfg.isEmpty() ? Path.of(dockerCfg, "config.json") : Path.of(home, ".docker", "config.json"));
-        return new AuthFile(read, primary);
+        return new AuthFile(read, primary, env.get("PATH"));
     }
 
     public static AuthFile defaults() { return defaults(System.getenv()); }
@@ -67,7 +73,14 @@ public final class AuthFile {
     public Optional<Credentials> lookup(String registry, String repository) {
         List<String> keys = candidateKeys(registry, repository);
         for (Path f : readOrder) {
-            ObjectNode auths = auths(f);
+            if (!Files.isRegularFile(f)) continue;
+            JsonNode root = readTree(f);
+            CredentialHelper helper = helperFor(root, registry);
+            if (helper != null) {
+                Optional<Credentials> c = helper.get(serverUrl(registry));
+                if (c.isPresent()) return c;
+            }
+            ObjectNode auths = root.get("auths") instanceof ObjectNode o ? o : null;
             if (auths == null) continue;
             for (String want : keys) {
                 for (Map.Entry<String, JsonNode> e : auths.properties()) {
@@ -118,10 +131,22 @@ public final class AuthFile {
         return k;
     }
 
-    private static ObjectNode auths(Path f) {
-        if (!Files.isRegularFile(f)) return null;
-        JsonNode root = readTree(f);
-        return root.get("auths") instanceof ObjectNode o ? o : null;
+    /** The helper that holds {@code registry}'s credentials in this file: its credHelpers entry, else credsStore. */
+    private CredentialHelper helperFor(JsonNode root, String registry) {
+        String host = normalizeKey(registry);
+        String name = null;
+        if (root.get("credHelpers") instanceof ObjectNode helpers) {
+            for (Map.Entry<String, JsonNode> e : helpers.properties())
+                if (normalizeKey(e.getKey()).equals(host)) name = e.getValue().asText("");
+        }
+        if ((name == null || name.isEmpty()) && root.path("credsStore").isTextual()) name = root.path("credsStore").asText();
+        return name == null || name.isEmpty() ? null : new CredentialHelper(name, searchPath);
+    }
+
+    /** What docker hands a helper as the server: Docker Hub's legacy URL, else host[:port]. */
+    static String serverUrl(String registry) {
+        String host = normalizeKey(registry);
+        return host.equals("docker.io") ? "https://index.docker.io/v1/" : host;
     }
 
     private static JsonNode readTree(Path f) {
@@ -138,6 +163,11 @@ public final class AuthFile {
     /** Stores credentials for {@code key} (host[:port] or host/repo) in {@link #writeTo()}. */
     public synchronized void store(String key, Credentials c) {
         ObjectNode root = Files.exists(writeTo) ? (ObjectNode) readTree(writeTo) : Json.mapper().createObjectNode();
+        CredentialHelper helper = key.contains("/") ? null : helperFor(root, key);
+        if (helper != null) {
+            helper.store(serverUrl(key), c);
+            return;
+        }
         ObjectNode auths = root.get("auths") instanceof ObjectNode o ? o : root.putObject("auths");
         String k = normalizeKey(key);
         for (Iterator<String> it = auths.fieldNames(); it.hasNext(); ) if (normalizeKey(it.next()).equals(k)) it.remove();
@@ -151,6 +181,8 @@ public final class AuthFile {
     public synchronized boolean remove(String key) {
         if (!Files.exists(writeTo)) return false;
         ObjectNode root = (ObjectNode) readTree(writeTo);
+        CredentialHelper helper = key.contains("/") ? null : helperFor(root, key);
+        if (helper != null) return helper.erase(serverUrl(key));
         if (!(root.get("auths") instanceof ObjectNode auths)) return false;
         String k = normalizeKey(key);
         boolean removed = false;

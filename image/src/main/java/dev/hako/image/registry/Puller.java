@@ -7,6 +7,7 @@ import dev.hako.oci.OciException;
 import dev.hako.oci.image.Descriptor;
 import dev.hako.oci.image.ImageConfig;
 import dev.hako.oci.image.Index;
+import dev.hako.oci.image.MediaTypes;
 import dev.hako.oci.image.Manifest;
 import dev.hako.oci.image.Platform;
 
@@ -55,21 +56,27 @@ final class Puller {
         throw last;
     }
 
+    private static final int MAX_INDEX_DEPTH = 4;
+
     private PullResult pullFrom(Reference ref, Reference src) {
         ManifestResponse top = client.getManifest(src);
         Descriptor indexDesc = null;
         ManifestResponse mr = top;
-        if (top.document() instanceof Index idx) {
+        // an index may point at further indexes (nested); each is kept, the top one is the image's
+        for (int depth = 0; mr.document() instanceof Index idx; depth++) {
+            if (depth == MAX_INDEX_DEPTH)
+                throw new RegistryException("pull", ref.toString(), "indexes nested more than " + MAX_INDEX_DEPTH + " deep at "
+                        + mr.descriptor().digest(), 0, null, null, null);
             Descriptor child = idx.select(platform);
+            if (child == null) // an index of indexes lists its children without a platform
+                child = idx.manifestsOrEmpty().stream()
+                        .filter(d -> d.platform() == null && MediaTypes.isIndex(d.mediaType())).findFirst().orElse(null);
             if (child == null)
                 throw new RegistryException("pull", ref.toString(), "no image for platform " + platform.displayName()
                         + " (available: " + String.join(", ", idx.platformNames()) + ")", 0, null, null, null);
-            store.put(top.descriptor(), top.bytes());
-            indexDesc = top.descriptor();
+            store.put(mr.descriptor(), mr.bytes());
+            if (indexDesc == null) indexDesc = mr.descriptor();
             mr = client.getManifest(src.withDigest(child.digest()));
-            if (!(mr.document() instanceof Manifest))
-                throw new RegistryException("pull", ref.toString(), "index " + child.digest() + " nested in an index is not supported",
-                        0, null, null, null);
         }
         Manifest manifest = (Manifest) mr.document();
         Descriptor manifestDesc = mr.descriptor();

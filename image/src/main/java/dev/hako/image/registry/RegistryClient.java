@@ -289,18 +289,40 @@ public final class RegistryClient implements AutoCloseable {
         }
     }
 
-    /** Tags in {@code repo} (first page). */
-    public List<String> listTags(Reference repo) {
-        Call c = call("list tags", repo, "GET", "/v2/" + repo.repository() + "/tags/list", Map.of(), null, pullScope(repo), Set.of(200));
-        try (var resp = send(c)) {
-            byte[] body = readBounded(resp.response.body(), ContentStore.MAX_MANIFEST_SIZE, repo, resp.response.uri().toString());
-            List<String> out = new ArrayList<>();
-            JsonNode tags = Json.mapper().readTree(body).path("tags");
-            for (JsonNode t : tags) out.add(t.asText());
-            return out;
-        } catch (IOException e) {
-            throw new RegistryException("list tags", repo.name(), "invalid response: " + e.getMessage(), 0, null, null, e);
+    /** Every tag in {@code repo}, following the registry's pagination (Link: <…>; rel="next"). */
+    public List<String> listTags(Reference repo) { return listTags(repo, 0); }
+
+    /** @param pageSize tags asked for per request ({@code n}); 0 lets the registry choose */
+    public List<String> listTags(Reference repo, int pageSize) {
+        String next = "/v2/" + repo.repository() + "/tags/list" + (pageSize > 0 ? "?n=" + pageSize : "");
+        List<String> out = new ArrayList<>();
+        for (int page = 0; next != null; page++) {
+            if (page >= 10_000) throw new RegistryException("list tags", repo.name(), "more than 10000 pages of tags", 0, null, null, null);
+            Call c = call("list tags", repo, "GET", next, Map.of(), null, pullScope(repo), Set.of(200));
+            try (var resp = send(c)) {
+                byte[] body = readBounded(resp.response.body(), ContentStore.MAX_MANIFEST_SIZE, repo, resp.response.uri().toString());
+                for (JsonNode t : Json.mapper().readTree(body).path("tags")) out.add(t.asText());
+                next = nextPage(resp.response.headers().firstValue("Link").orElse(null), resp.response.uri());
+            } catch (IOException e) {
+                throw new RegistryException("list tags", repo.name(), "invalid response: " + e.getMessage(), 0, null, null, e);
+            }
         }
+        return out;
+    }
+
+    /** The rel="next" target of a Link header as a path on the same host (or an absolute URL); null when none. */
+    static String nextPage(String link, URI current) {
+        if (link == null) return null;
+        for (String part : link.split(",")) {
+            int lt = part.indexOf('<'), gt = part.indexOf('>');
+            if (lt < 0 || gt < lt || !part.substring(gt).replace(" ", "").contains("rel=\"next\"")) continue;
+            String target = part.substring(lt + 1, gt).trim();
+            if (target.startsWith("/")) return target;
+            URI u = current.resolve(target);
+            return u.getAuthority() != null && u.getAuthority().equals(current.getAuthority())
+                    ? u.getRawPath() + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery()) : u.toString();
+        }
+        return null;
     }
 
     /**
@@ -545,7 +567,7 @@ public final class RegistryClient implements AutoCloseable {
             tokens.put(tokenKey, t);
             return sendFollowing(c, "Bearer " + t.value());
         }
-        if (basic != null && creds != null) {
+        if (basic != null && creds != null && creds.username() != null && !creds.username().isEmpty()) {
             String h = creds.basicHeader();
             if (c.credsOverride() == null) c.host().basic = h;
             return sendFollowing(c, h);
@@ -571,13 +593,25 @@ public final class RegistryClient implements AutoCloseable {
         for (String s : scopes) q.append(q.isEmpty() ? "" : "&").append("scope=").append(enc(s));
         if (creds != null && creds.username() != null && !creds.username().isEmpty())
             q.append(q.isEmpty() ? "" : "&").append("account=").append(enc(creds.username()));
-        URI uri = URI.create(realm + (q.isEmpty() ? "" : (realm.contains("?") ? "&" : "?") + q));
+        boolean refresh = creds != null && creds.identityToken() != null && !creds.identityToken().isEmpty();
+        // an identity token is an OAuth2 refresh token: POSTed as a form to the realm, as docker does
+        URI uri = URI.create(refresh ? realm : realm + (q.isEmpty() ? "" : (realm.contains("?") ? "&" : "?") + q));
         if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()))
             throw new RegistryException(c.op(), c.image(), "bad token realm " + realm, 401, null, null, null);
         boolean insecure = !tlsVerify || c.host().insecure && uri.getHost() != null && c.host().name.startsWith(uri.getHost());
         Host realmHost = host(uri.getAuthority(), insecure);
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).GET().header("User-Agent", userAgent).timeout(Duration.ofSeconds(60));
-        if (creds != null && creds.username() != null) b.header("Authorization", creds.basicHeader());
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("User-Agent", userAgent).timeout(Duration.ofSeconds(60));
+        if (refresh) {
+            StringBuilder form = new StringBuilder("grant_type=refresh_token&client_id=hako&refresh_token=")
+                    .append(enc(creds.identityToken()));
+            if (ch.param("service") != null) form.append("&service=").append(enc(ch.param("service")));
+            if (!scopes.isEmpty()) form.append("&scope=").append(enc(String.join(" ", scopes)));
+            b.header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(form.toString()));
+        } else {
+            b.GET();
+            if (creds != null && creds.username() != null && !creds.username().isEmpty()) b.header("Authorization", creds.basicHeader());
+        }
         HttpResponse<byte[]> r;
         try {
             r = realmHost.http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -625,6 +659,10 @@ public final class RegistryClient implements AutoCloseable {
     private void probeScheme(Host h) {
         synchronized (h) {
             if (h.scheme != null) return;
+            if (speaksPlainRegistryHttp(h.name)) {
+                h.scheme = "http";
+                return;
+            }
             HttpRequest probe = HttpRequest.newBuilder(URI.create("https://" + h.name + "/v2/")).GET()
                     .timeout(insecureProbeTimeout).header("User-Agent", userAgent).build();
             try {
@@ -636,6 +674,31 @@ public final class RegistryClient implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 h.scheme = "http";
             }
+        }
+    }
+
+    /**
+     * Whether host:port answers a plain-HTTP GET /v2/ as a registry does (200 or 401 with the distribution API
+     * header). Cheaper than a TLS handshake, which a plain registry can only refuse; a TLS port (Go's answers plain
+     * requests with "400 Bad Request") or no answer leaves the https probe to decide, so the order stays docker's.
+     */
+    private boolean speaksPlainRegistryHttp(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon < 0 || hostPort.endsWith("]")) return false; // no explicit port: 443 vs 80 is the probe's call
+        int timeout = (int) Math.min(Integer.MAX_VALUE, insecureProbeTimeout.toMillis());
+        try (var socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(hostPort.substring(0, colon).replace("[", "").replace("]", ""),
+                    Integer.parseInt(hostPort.substring(colon + 1))), timeout);
+            socket.setSoTimeout(timeout);
+            socket.getOutputStream().write(("GET /v2/ HTTP/1.0\r\nHost: " + hostPort + "\r\nUser-Agent: " + userAgent
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] head = socket.getInputStream().readNBytes(4096);
+            String text = new String(head, StandardCharsets.ISO_8859_1);
+            boolean registryStatus = text.startsWith("HTTP/1.1 200") || text.startsWith("HTTP/1.1 401")
+                    || text.startsWith("HTTP/1.0 200") || text.startsWith("HTTP/1.0 401");
+            return registryStatus && text.toLowerCase(java.util.Locale.ROOT).contains("docker-distribution-api-version:");
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

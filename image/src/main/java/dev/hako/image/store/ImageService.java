@@ -433,13 +433,15 @@ public final class ImageService {
     public ImageRecord importImage(InputStream tarball, String reference, List<String> changes, String message,
                                    Platform platform) throws IOException {
         String name = reference == null ? null : ImageNames.normalize(reference);
-        // store the tarball as it came, then hash its uncompressed form for the DiffID
+        // a compressed tarball is stored as it came; a plain one gzipped (as docker and podman push it), then the
+        // uncompressed form is hashed for the DiffID
         BufferedInputStream in = new BufferedInputStream(tarball, 1 << 16);
         in.mark(4);
         byte[] head = new byte[4];
         int n = in.readNBytes(head, 0, 4);
         in.reset();
-        Descriptor layer = content.put(Compression.detect(head, n).ociMediaType(), in);
+        Compression given = Compression.detect(head, n);
+        Descriptor layer = given == Compression.NONE ? putGzipped(in) : content.put(given.ociMediaType(), in);
         Digest diffId;
         long uncompressed;
         try (DigestInputStream d = new DigestInputStream(Compression.decompress(content.open(layer.digest())),
@@ -462,6 +464,40 @@ public final class ImageService {
         List<Long> sizes = unpackAll(m, config, ProgressListener.NONE);
         if (sizes.getFirst() != uncompressed) throw new ImageException("import: layer size changed while unpacking");
         return record(md, m, config, name == null ? List.of() : List.of(name), List.of(), sizes);
+    }
+
+    /**
+     * Stores {@code plain} gzip-compressed. The compressor runs on its own thread into a pipe; if it fails it leaves
+     * the pipe open, so the reading side fails too ("write end dead") instead of storing a truncated blob.
+     */
+    private Descriptor putGzipped(InputStream plain) throws IOException {
+        var pipeIn = new java.io.PipedInputStream(1 << 16);
+        var pipeOut = new java.io.PipedOutputStream(pipeIn);
+        IOException[] failure = new IOException[1];
+        Thread compressor = Thread.ofPlatform().daemon().name("hako-import-gzip").start(() -> {
+            try {
+                var gz = new java.util.zip.GZIPOutputStream(pipeOut, 1 << 16);
+                plain.transferTo(gz);
+                gz.close();
+            } catch (IOException e) {
+                failure[0] = e;
+            }
+        });
+        Descriptor d;
+        try {
+            d = content.put(MediaTypes.OCI_LAYER_GZIP, pipeIn);
+        } catch (RuntimeException | IOException e) {
+            compressor.interrupt();
+            throw e;
+        }
+        try {
+            compressor.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("import: interrupted while compressing", e);
+        }
+        if (failure[0] != null) throw new IOException("import: read the tarball: " + failure[0].getMessage(), failure[0]);
+        return d;
     }
 
     // ---- layers (the layer store) -----------------------------------------------------------------------

@@ -87,4 +87,49 @@ class AuthFileTest {
         assertThat(AuthChallenge.parse(null)).isEmpty();
         assertThat(AuthChallenge.parse("Bearer realm=unquoted,error=\"invalid_token\"").getFirst().param("error")).isEqualTo("invalid_token");
     }
+
+    /** docker's order: credHelpers for the host, then credsStore, then auths; store and erase go to the helper. */
+    @Test
+    void credentialHelpersGetStoreErase() throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Path db = Files.createDirectories(tmp.resolve("db"));
+        // a file-backed helper: get/store/erase keyed by the server URL (slashes replaced)
+        for (String name : List.of("one", "store")) {
+            Path h = bin.resolve("docker-credential-" + name);
+            Files.writeString(h, """
+                    #!/bin/sh
+                    d=%s/%s
+                    case "$1" in
+                      get) read s; f="$d/$(echo "$s" | tr / _)"; [ -f "$f" ] && { cat "$f"; exit 0; }; echo "credentials not found in native keychain"; exit 1;;
+                      store) doc=$(cat); s=$(echo "$doc" | sed 's/.*"ServerURL":"\\([^"]*\\)".*/\\1/'); mkdir -p "$d"; echo "$doc" > "$d/$(echo "$s" | tr / _)";;
+                      erase) read s; f="$d/$(echo "$s" | tr / _)"; [ -f "$f" ] || { echo "credentials not found in native keychain"; exit 1; }; rm "$f";;
+                    esac
+                    """.formatted(db, name));
+            h.toFile().setExecutable(true);
+        }
+        Path cfg = tmp.resolve("config.json");
+        Files.writeString(cfg, """
+                {"credHelpers":{"one.example":"one"},"credsStore":"store",
+                 "auths":{"plain.example":{"auth":"%s"}}}""".formatted(b64("pu:pp")));
+        AuthFile f = new AuthFile(List.of(cfg), cfg, bin.toString());
+        assertThat(f.lookup("one.example", "r")).isEmpty();
+        f.store("one.example", Credentials.basic("u1", "p1"));
+        f.store("docker.io", Credentials.basic("hub", "hp"));
+        assertThat(f.lookup("one.example", "r")).contains(new Credentials("u1", "p1", null));
+        assertThat(f.lookup("docker.io", "library/busybox")).contains(new Credentials("hub", "hp", null));
+        assertThat(Files.exists(db.resolve("one/one.example"))).isTrue();
+        assertThat(Files.exists(db.resolve("store/https:__index.docker.io_v1_"))).isTrue();
+        // nothing in the store for it: the file's own entry
+        assertThat(f.lookup("plain.example", null)).contains(new Credentials("pu", "pp", null));
+        assertThat(Files.readString(cfg)).doesNotContain("p1").doesNotContain("hp");
+        assertThat(f.remove("one.example")).isTrue();
+        assertThat(f.remove("one.example")).isFalse();
+        assertThat(f.lookup("one.example", "r")).isEmpty();
+        // a helper that fails otherwise is an error naming it
+        Path broken = bin.resolve("docker-credential-broken");
+        Files.writeString(broken, "#!/bin/sh\necho boom; exit 3\n");
+        broken.toFile().setExecutable(true);
+        Files.writeString(cfg, "{\"credsStore\":\"broken\"}");
+        assertThatThrownBy(() -> f.lookup("x.example", null)).hasMessageContaining("docker-credential-broken get x.example: exit status 3: boom");
+    }
 }

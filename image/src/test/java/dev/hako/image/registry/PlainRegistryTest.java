@@ -98,6 +98,8 @@ class PlainRegistryTest {
         client.push(src, img.manifest(), ref.withTag("v2"), null, again2);
         assertThat(again2.map.values()).containsOnly(ProgressListener.BlobOutcome.ALREADY_REMOTE);
         assertThat(client.listTags(ref)).containsExactlyInAnyOrder("v1", "v2");
+        client.push(src, img.manifest(), ref.withTag("v3"), null, null);
+        assertThat(client.listTags(ref, 1)).containsExactly("v1", "v2", "v3"); // three pages, following Link
         assertThat(client.headManifest(ref)).map(Descriptor::digest).contains(img.manifest().digest());
         assertThat(client.headManifest(ref.withTag("nope"))).isEmpty();
 
@@ -162,6 +164,26 @@ class PlainRegistryTest {
         assertThatThrownBy(() -> client.pull(ref, Platform.parse("linux/s390x"), dst, null))
                 .isInstanceOf(RegistryException.class)
                 .hasMessageContaining("no image for platform linux/s390x").hasMessageContaining("linux/amd64, linux/arm64/v8");
+    }
+
+    @Test
+    void followsAnIndexNestedInAnIndex() throws Exception {
+        ContentStore src = ContentStore.open(dir("nsrc"));
+        TestImages.Image arm = TestImages.small(src, null, "nested-arm64");
+        Index inner = new Index(MediaTypes.OCI_INDEX, List.of(arm.manifest().withPlatform(new Platform("linux", "arm64", "v8"))));
+        Descriptor innerDesc = src.put(MediaTypes.OCI_INDEX, Json.bytes(inner));
+        Descriptor outer = src.put(MediaTypes.OCI_INDEX, Json.bytes(new Index(MediaTypes.OCI_INDEX, List.of(innerDesc))));
+        Reference ref = Reference.parse(registry.host() + "/" + repo() + ":nested");
+        client.push(src, outer, ref, null, null);
+
+        ContentStore dst = ContentStore.open(dir("ndst"));
+        PullResult r = client.pull(ref, Platform.parse("linux/arm64"), dst, null);
+        assertThat(r.index().digest()).isEqualTo(outer.digest());
+        assertThat(r.manifest().digest()).isEqualTo(arm.manifest().digest());
+        assertThat(dst.has(innerDesc.digest())).isTrue();
+        assertThat(dst.reachable(List.of(outer.digest()))).contains(innerDesc.digest(), arm.config().digest());
+        assertThatThrownBy(() -> client.pull(ref, Platform.parse("linux/s390x"), dst, null))
+                .hasMessageContaining("no image for platform linux/s390x").hasMessageContaining("linux/arm64/v8");
     }
 
     @Test

@@ -81,4 +81,26 @@ class TokenAuthRegistryTest {
             assertThat(tokens.requests.get() - before).isEqualTo(1);
         }
     }
+
+    /** An identity token (from a credential helper, as docker keeps them) is exchanged with an OAuth2 POST. */
+    @Test
+    void identityTokenFromCredentialHelperIsRefreshedForPush() throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("helper-bin"));
+        Path helper = bin.resolve("docker-credential-hakotok");
+        Files.writeString(helper, "#!/bin/sh\nread server\n[ \"$1\" = get ] && [ \"$server\" = \"" + registry.host()
+                + "\" ] && { echo '{\"ServerURL\":\"'$server'\",\"Username\":\"<token>\",\"Secret\":\"" + TokenServer.REFRESH_TOKEN
+                + "\"}'; exit 0; }\necho 'credentials not found in native keychain'; exit 1\n");
+        helper.toFile().setExecutable(true);
+        Path cfg = tmp.resolve("helper-config.json");
+        Files.writeString(cfg, "{\"credHelpers\":{\"" + registry.host() + "\":\"hakotok\"}}");
+        AuthFile auth = new AuthFile(List.of(cfg), cfg, bin + ":/usr/bin:/bin");
+
+        ContentStore src = ContentStore.open(Files.createTempDirectory(tmp, "src"));
+        TestImages.Image img = TestImages.small(src, "v1", "idtoken");
+        Reference ref = Reference.parse(registry.host() + "/hako-test-idt-" + UUID.randomUUID().toString().substring(0, 8) + ":v1");
+        try (RegistryClient c = builder().authFile(auth).build()) {
+            c.push(src, img.manifest(), ref, null, null);
+        }
+        assertThat(tokens.posts.get()).isGreaterThan(0);
+    }
 }

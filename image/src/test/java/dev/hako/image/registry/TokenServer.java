@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class TokenServer implements AutoCloseable {
     static final String SERVICE = "hako-test-service", ISSUER = "hako-test-issuer";
     final HttpServer server;
+    static final String REFRESH_TOKEN = "alice-identity-token";
     final AtomicInteger requests = new AtomicInteger();
+    final AtomicInteger posts = new AtomicInteger();
     final List<String> scopesSeen = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final PrivateKey key;
     private final String x5c;
@@ -55,7 +57,20 @@ final class TokenServer implements AutoCloseable {
                 Map<String, List<String>> q = query(ex.getRequestURI().getRawQuery());
                 String auth = ex.getRequestHeaders().getFirst("Authorization");
                 String user = null;
-                if (auth != null) {
+                if (ex.getRequestMethod().equals("POST")) {
+                    // OAuth2 refresh-token grant: the identity token stands for alice; scopes are space-separated
+                    q = query(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                    posts.incrementAndGet();
+                    if (!q.getOrDefault("grant_type", List.of()).equals(List.of("refresh_token"))
+                            || !q.getOrDefault("refresh_token", List.of()).equals(List.of(REFRESH_TOKEN))) {
+                        ex.sendResponseHeaders(401, -1);
+                        return;
+                    }
+                    user = "alice";
+                    List<String> scopes = new ArrayList<>();
+                    for (String s : q.getOrDefault("scope", List.of())) scopes.addAll(List.of(s.split(" ")));
+                    q.put("scope", scopes);
+                } else if (auth != null) {
                     String dec = new String(Base64.getDecoder().decode(auth.substring("Basic ".length())), StandardCharsets.UTF_8);
                     if (!dec.equals("alice:s3cret")) { ex.sendResponseHeaders(401, -1); return; }
                     user = "alice";

@@ -121,5 +121,13 @@ class ImageServiceTest {
         assertThat(inspect.get("Variant")).isEqualTo("v8");
         assertThat(inspect.get("Comment")).isEqualTo("hello");
         assertThat(inspect.get("RepoTags")).isEqualTo(List.of("a:1"));
+        // a plain tarball is stored gzipped; the DiffID is still the plain tar's
+        var m = s.content().readManifest(new dev.hako.oci.image.Descriptor(a.manifestMediaType(), a.manifestDigest(),
+                s.content().size(a.manifestDigest())));
+        var layer = m.layersOrEmpty().getFirst();
+        assertThat(layer.mediaType()).isEqualTo(dev.hako.oci.image.MediaTypes.OCI_LAYER_GZIP);
+        try (var in = new java.util.zip.GZIPInputStream(s.content().open(layer.digest()))) {
+            assertThat(dev.hako.oci.image.Digest.sha256(in.readAllBytes())).isEqualTo(a.diffIds().getFirst());
+        }
     }
 }
