@@ -144,7 +144,8 @@ class TtyCliTest {
         String name = "hako-tty-term-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         String script = launcher + " run -it --name " + name + " " + image + " sh; echo RUN-EXIT=$?; "
                 + launcher + " exec -it " + name + " sh; echo EXEC-EXIT=$?; "
-                + launcher + " attach " + name + "; echo ATTACH-EXIT=$?; echo STTY=$(stty -a | grep -o -- '-*icanon'); sleep 600";
+                + launcher + " attach " + name + "; echo ATTACH-EXIT=$?; "
+                + launcher + " start -a -i " + name + "; echo START-EXIT=$?; echo STTY=$(stty -a | grep -o -- '-*icanon'); sleep 600";
         tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", script);
         try {
             await("the shell's prompt", s -> s.contains("/ #"));
@@ -164,6 +165,9 @@ class TtyCliTest {
             await("the attached shell", s -> s.contains("back-42"));
             tmux("send-keys", "-t", "t", "exit 3", "Enter");
             await("the exit code", s -> s.contains("ATTACH-EXIT=3"));
+            // start -a -i again: a new monitor, the socket bound again, the same terminal
+            tmux("send-keys", "-t", "t", "echo again-$((1+1)); exit 9", "Enter");
+            await("the restarted shell", s -> s.contains("again-2") && s.contains("START-EXIT=9"));
             await("the terminal restored", s -> s.contains("STTY=icanon"));
             assertTrue(hako("ps", "-a", "--format", "{{.Names}} {{.State}}").out().contains(name + " exited"));
         } catch (AssertionError | RuntimeException e) {
