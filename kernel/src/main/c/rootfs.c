@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int g_rootfd = -1;  /* the rootfs, O_PATH; after pivot_root: "/" */
@@ -544,10 +546,67 @@ void rootfs_release(void) {
     g_devnull = g_rootfd = g_procfd = -1;
 }
 
+/* Writes "c:h:s,c:h:s" as uid_map/gid_map lines ("c h s\n") into /proc/<pid>/<file>. */
+static int write_map(pid_t pid, const char *file, const char *spec, size_t len) {
+    char path[64], buf[4096];
+    size_t n = 0;
+    for (size_t i = 0; i < len && n < sizeof(buf) - 2; i++) buf[n++] = spec[i] == ':' ? ' ' : spec[i] == ',' ? '\n' : spec[i];
+    buf[n++] = '\n';
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int) pid, file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t w = write(fd, buf, n);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return w == (ssize_t) n ? 0 : -1;
+}
+
+/* A user namespace with the mount's own mappings ("maps:UIDS/GIDS", each "c:h:s,…"): a child unshares
+ * one and waits while P writes its maps and opens it; then the child goes and the namespace lives on
+ * through the returned fd. -1 with errno on failure. */
+static int userns_from_maps(const char *spec) {
+    const char *uids = spec + 5, *slash = strchr(uids, '/');
+    if (!slash) { errno = EINVAL; return -1; }
+    int ready[2], hold[2];
+    if (pipe2(ready, O_CLOEXEC) < 0) return -1;
+    if (pipe2(hold, O_CLOEXEC) < 0) { close(ready[0]); close(ready[1]); return -1; }
+    pid_t pid = fork();
+    if (pid < 0) { int e = errno; close(ready[0]); close(ready[1]); close(hold[0]); close(hold[1]); errno = e; return -1; }
+    if (pid == 0) {
+        close(ready[0]);
+        close(hold[1]); /* else the read below never sees P let go */
+        char c = unshare(CLONE_NEWUSER) == 0 ? 'k' : 'e';
+        if (write(ready[1], &c, 1) != 1) _exit(1);
+        char x;
+        while (read(hold[0], &x, 1) < 0 && errno == EINTR) {}
+        _exit(0);
+    }
+    close(ready[1]);
+    close(hold[0]);
+    char c = 0;
+    ssize_t r;
+    do r = read(ready[0], &c, 1); while (r < 0 && errno == EINTR);
+    int fd = -1, e = EPERM;
+    if (r == 1 && c == 'k') {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) pid);
+        if (write_map(pid, "uid_map", uids, (size_t) (slash - uids)) == 0
+            && write_map(pid, "gid_map", slash + 1, strlen(slash + 1)) == 0)
+            fd = open(path, O_RDONLY | O_CLOEXEC);
+        e = errno;
+    }
+    close(ready[0]);
+    close(hold[1]); /* lets the child exit */
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    errno = e;
+    return fd;
+}
+
 /* P, after the id maps are written: idmapped bind mounts need CAP_SYS_ADMIN over the source's
  * filesystem, which C (in its new user namespace) does not have. P clones each source tree, idmaps it
- * to the user namespace named in the plan ("/proc/self/ns/user" means C's), and sends it to C in plan
- * order. Returns 0, or -1 after reporting the error. */
+ * to the user namespace named in the plan ("/proc/self/ns/user" means C's; "maps:…" one made for the
+ * mount's own mappings), and sends it to C in plan order. Returns 0, or -1 after reporting the error. */
 int idmap_trees_send(struct plan *p, pid_t child, int cs) {
     for (int i = 0; i < p->nsteps; i++) {
         struct mount_step *m = &p->steps[i].m;
@@ -560,8 +619,9 @@ int idmap_trees_send(struct plan *p, pid_t child, int cs) {
             ns = upath;
         }
         unsigned int rec = (m->flags & MS_REC) ? AT_RECURSIVE : 0;
-        int u = open(ns, O_RDONLY | O_CLOEXEC);
-        if (u < 0) { report_error("mount", what, errno, "open idmap user namespace"); return -1; }
+        int u = !strncmp(ns, "maps:", 5) ? userns_from_maps(ns) : open(ns, O_RDONLY | O_CLOEXEC);
+        if (u < 0) { report_error("mount", what, errno, !strncmp(ns, "maps:", 5) ? "make the mount's user namespace"
+                                                                                   : "open idmap user namespace"); return -1; }
         int t = open_tree(AT_FDCWD, m->source ? m->source : "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
         if (t < 0) { report_error("mount", what, errno, "clone source tree"); return -1; }
         if (setattr(t, rec, MOUNT_ATTR_IDMAP, 0, 0, u) < 0) { report_error("mount", what, errno, "idmap"); return -1; }

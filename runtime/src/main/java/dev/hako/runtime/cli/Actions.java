@@ -259,7 +259,6 @@ final class Actions {
     /** runc exec: the container's process changed by the flags (or process.json); waits unless --detach. */
     int exec(ExecCommand c) {
         String id = c.args.getFirst();
-        if (!c.cgroups.isEmpty()) throw new CliException("exec --cgroup is not supported by hako-runtime");
         Process base = null;
         if (c.process == null) {
             if (!StateStore.validId(id)) throw new CliException("invalid container id format: " + id);
@@ -270,7 +269,7 @@ final class Actions {
         Process p = c.process(base);
         var o = new ExecOptions(emptyToNull(c.consoleSocket),
                 c.pidFile == null || c.pidFile.isEmpty() ? null : Path.of(c.pidFile).toAbsolutePath(),
-                c.preserveFds, c.detach, c.ignorePaused, Stdio.inherit());
+                c.preserveFds, c.detach, c.ignorePaused, Stdio.inherit(), c.cgroups);
         return call(() -> runtime().exec(id, p, o));
     }
 

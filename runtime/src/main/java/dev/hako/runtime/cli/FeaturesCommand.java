@@ -59,7 +59,9 @@ public final class FeaturesCommand implements CommandSpec.Command {
                                 "operators", SeccompCompiler.KNOWN_OPERATORS, "archs", SeccompCompiler.SUPPORTED_ARCHES,
                                 "knownFlags", SeccompCompiler.KNOWN_FLAGS, "supportedFlags", SeccompCompiler.KNOWN_FLAGS),
                         "apparmor", obj("enabled", false),
-                        "selinux", obj("enabled", false)),
+                        "selinux", obj("enabled", false),
+                        "intelRdt", obj("enabled", false),
+                        "mountExtensions", obj("idmap", obj("enabled", true))),
                 "annotations", obj(
                         "org.opencontainers.runc.checkpoint.enabled", "false",
                         "dev.hako.runtime.version", Main.VERSION));

@@ -436,7 +436,7 @@ public final class Runtime {
             // runc: exec joins the container's session keyring too, without changing its permissions
             var proc = ProcessTranslator.translate(process, linux.personality(), seccomp, warn,
                     store.sessionKeyring(id).orElse(null), 0);
-            List<String> cgroupJoin = manager(r).procsFiles().stream().map(Path::toString).toList();
+            List<String> cgroupJoin = SubCgroups.resolve(manager(r).procsFiles(), o.subCgroups()).stream().map(Path::toString).toList();
             plan = new LaunchPlan(LaunchPlan.Mode.EXEC, List.copyOf(ns), List.of(), List.of(), false, List.of(), null,
                     List.of(), List.of(), null, null, proc, null, o.consoleSocket(), cgroupJoin, List.of(), o.preserveFds());
         }

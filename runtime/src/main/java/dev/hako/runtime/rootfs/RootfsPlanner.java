@@ -174,11 +174,32 @@ public final class RootfsPlanner {
             if (mountMaps) throw new ConfigException(field + ": uidMappings/gidMappings need the idmap or ridmap option");
             return null;
         }
-        if (mountMaps)
-            throw new ConfigException(field + ": idmapped mounts with their own uidMappings/gidMappings are not supported;"
-                    + " omit them to use the container's user namespace");
+        if (mountMaps) {
+            // as runc: both maps, and only bind mounts (the executor idmaps a clone of the source tree)
+            if (m.uidMappings() == null || m.uidMappings().isEmpty() || m.gidMappings() == null || m.gidMappings().isEmpty())
+                throw new ConfigException(field + ": an idmapped mount needs both uidMappings and gidMappings");
+            if (!o.isBind() && !"bind".equals(m.type()))
+                throw new ConfigException(field + ": uidMappings/gidMappings are supported on bind mounts only");
+            return "maps:" + mapSpec(m.uidMappings(), field + ".uidMappings") + "/" + mapSpec(m.gidMappings(), field + ".gidMappings");
+        }
         // The executor mounts from inside the container's new user namespace: its own mappings apply.
         return "/proc/self/ns/user";
+    }
+
+    /** "containerID:hostID:size,…" for the executor, which writes it as a uid_map/gid_map. */
+    private static String mapSpec(List<dev.hako.oci.runtime.IdMapping> maps, String field) {
+        if (maps.size() > 340) throw new ConfigException(field + ": at most 340 ranges (the kernel's limit)");
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < maps.size(); i++) {
+            var x = maps.get(i);
+            if (x.size() <= 0 || x.containerID() < 0 || x.hostID() < 0 || x.containerID() + x.size() > 0xFFFFFFFFL
+                    || x.hostID() + x.size() > 0xFFFFFFFFL)
+                throw new ConfigException(field + "[" + i + "]: " + x.containerID() + " " + x.hostID() + " " + x.size()
+                        + " is not a valid range");
+            if (i > 0) b.append(',');
+            b.append(x.containerID()).append(':').append(x.hostID()).append(':').append(x.size());
+        }
+        return b.toString();
     }
 
     private static void cgroupMounts(List<RootfsStep> steps, Input in, String dest, MountOptions o, String field) {

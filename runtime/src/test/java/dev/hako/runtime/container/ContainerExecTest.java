@@ -66,6 +66,22 @@ class ContainerExecTest {
         assertThat(lines[4]).endsWith("/hako/" + id);
         assertThat(lines[5]).isEqualTo("2"); // the init and the exec'd shell: the container's own pid namespace
 
+        // runc exec --cgroup: an existing sub-cgroup, for one controller (v1) or all
+        Path memSub = Files.createDirectories(Path.of("/sys/fs/cgroup/memory/hako", id, "sub"));
+        try (var o = new Fixture.Output()) {
+            code = rt.exec(id, process("sh", "-c", "grep -E ':(memory|pids):' /proc/self/cgroup | sort"),
+                    ExecOptions.defaults().withStdio(o.stdio()).withSubCgroups(List.of("memory:sub")));
+            out = o.read();
+        }
+        assertThat(code).as(out).isZero();
+        assertThat(out.lines().toList()).anyMatch(l -> l.contains(":memory:") && l.endsWith("/hako/" + id + "/sub"))
+                .anyMatch(l -> l.contains(":pids:") && l.endsWith("/hako/" + id));
+        assertThatThrownBy(() -> rt.exec(id, process("true"), ExecOptions.defaults().withSubCgroups(List.of("nosuch"))))
+                .hasMessageContaining("invalid --cgroup argument \"nosuch\"").hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> rt.exec(id, process("true"), ExecOptions.defaults().withSubCgroups(List.of("../x"))))
+                .hasMessageContaining("without \"..\"");
+        assertThat(memSub).isDirectory();
+
         Path pidFile = root.resolve("exec.pid");
         assertThat(rt.exec(id, process("sleep", "1000"), new ExecOptions(null, pidFile, 0, true, false, Stdio.nulls()))).isZero();
         long execPid = Long.parseLong(Files.readString(pidFile));

@@ -195,4 +195,31 @@ class ContainerFeaturesTest {
         assertThat(m).containsEntry("timerlist", "0");
         assertThat(m).containsEntry("idm", "0");
     }
+
+    /** A bind mount with its own uidMappings/gidMappings (runtime-spec 1.1): written literally, as runc and crun do. */
+    @Test
+    void bindMountWithItsOwnIdMappings() throws Exception {
+        Path src = Files.createTempDirectory(fx.rootfs.getParent(), "idmapsrc");
+        Files.writeString(src.resolve("f"), "root's");
+        Files.writeString(src.resolve("g"), "uid 5's");
+        Files.setAttribute(src.resolve("g"), "unix:uid", 5);
+        // the fixture's root has runc's default capabilities (no CAP_DAC_OVERRIDE): the dir must be open to others
+        Files.setPosixFilePermissions(src, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Spec base = Fixture.spec(fx.rootfs, "sh", "-c", "echo own=$(stat -c %u:%g /home/f 2>&1); echo other=$(stat -c %u /home/g 2>&1)");
+        var mounts = new ArrayList<>(base.mounts());
+        mounts.add(new dev.hako.oci.runtime.Mount("/home", "bind", src.toString(), List.of("rbind", "idmap"),
+                List.of(new IdMapping(0, 1000, 1)), List.of(new IdMapping(0, 2000, 1))));
+        var m = probe(new Spec(base.ociVersion(), base.process(), base.root(), "idmaps", null, mounts, null, null, base.linux()));
+        assertThat(m).containsEntry("own", "1000:2000").containsEntry("other", "65534");
+
+        // only one of the two maps, or a non-bind mount: refused before anything runs
+        var oneMap = new ArrayList<>(base.mounts());
+        oneMap.add(new dev.hako.oci.runtime.Mount("/home", "bind", src.toString(), List.of("rbind", "idmap"),
+                List.of(new IdMapping(0, 1000, 1)), null));
+        var id = Fixture.id();
+        ids.add(id);
+        Path bundle = fx.bundle(id, new Spec(base.ociVersion(), base.process(), base.root(), "x", null, oneMap, null, null, base.linux()));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> rt.create(id, bundle, CreateOptions.defaults()))
+                .hasMessageContaining("needs both uidMappings and gidMappings");
+    }
 }
