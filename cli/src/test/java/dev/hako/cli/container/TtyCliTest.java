@@ -68,6 +68,8 @@ class TtyCliTest {
     @AfterAll
     static void removeAll() throws Exception {
         new ProcessBuilder("tmux", "-L", TMUX_SOCKET, "kill-server").redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
+        Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        Files.deleteIfExists(Path.of(System.getenv().getOrDefault("TMUX_TMPDIR", "/tmp"), "tmux-" + uid, TMUX_SOCKET));
         Result ids = hako("ps", "-a", "-q");
         for (String id : ids.out().split("\n")) if (!id.isBlank()) hako("rm", "-f", id.trim());
     }
