@@ -296,14 +296,19 @@ void attach_handle(struct pollfd *fds, int *idx) {
     if (idx[0] >= 0 && fds[idx[0]].revents) accept_clients();
 }
 
-/* The container is gone: what the pty still holds, then the exit code to every client, flushed within a bound. */
-void attach_finish(int code) {
+/* The container is gone, before its exit file is written: what the pty still holds goes to the log, and no new
+ * client can connect (a connect fails at once). */
+void attach_drain(void) {
     while (at_master >= 0 && pump_master()) {}
     if (at_listen >= 0) {
         close(at_listen);
         at_listen = -1;
-        unlinkat(at_adir, "socket", 0); /* no monitor: a connect fails at once */
+        unlinkat(at_adir, "socket", 0);
     }
+}
+
+/* After the exit file: the exit code to every client, flushed within a bound. */
+void attach_finish(int code) {
     char num[32];
     int len = snprintf(num, sizeof(num), "%d", code);
     broadcast(F_EXIT, num, (size_t) len);

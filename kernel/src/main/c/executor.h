@@ -177,7 +177,8 @@ int attach_poll(struct pollfd *fds, int n, int *idx, int child_done);
 void attach_handle(struct pollfd *fds, int *idx);
 void attach_output(int is_stderr, const char *data, size_t len);
 int attach_busy(void);              /* the pty may still hold output */
-void attach_finish(int code);
+void attach_drain(void);            /* the container is gone: the pty's rest to the log, the socket removed */
+void attach_finish(int code);       /* after the exit file: the exit code to the clients */
 
 /* small helpers */
 int sys_openat2(int dirfd, const char *path, unsigned long long flags, unsigned long long mode, unsigned long long resolve);

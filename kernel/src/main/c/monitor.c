@@ -229,6 +229,7 @@ void monitor_run(pid_t child, int cs, int sync, int sigfd, int child_done, int s
     }
     for (int i = 0; i < 2; i++) if (streams[i].open) flush_lines(&streams[i], 1);
     int code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
+    attach_drain();
     write_exit(code);
     attach_finish(code);
     _exit(0);
