@@ -30,7 +30,12 @@ static int g_pivoted = 0;
 
 int sys_openat2(int dirfd, const char *path, unsigned long long flags, unsigned long long mode, unsigned long long resolve) {
     struct open_how how = {.flags = flags, .mode = mode, .resolve = resolve};
-    return (int) syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+    /* EAGAIN: RESOLVE_IN_ROOT/BENEATH walked ".." while something was renamed or mounted anywhere on the host
+     * and could not prove it stayed inside; openat2(2) says to retry */
+    for (int attempt = 0; ; attempt++) {
+        int fd = (int) syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+        if (fd >= 0 || errno != EAGAIN || attempt >= 64) return fd;
+    }
 }
 
 #define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)

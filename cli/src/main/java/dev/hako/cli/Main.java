@@ -35,6 +35,7 @@ import java.nio.file.Path;
                 dev.hako.cli.container.ContainerCommands.Attach.class,
                 // ---- container extras
                 // ---- volume and system commands
+                VolumeCommands.VolumeGroup.class, SystemCommands.SystemGroup.class,
                 // ---- network commands
                 // ---- run flag commands
                 Version.class, CommandLine.HelpCommand.class})

@@ -46,7 +46,7 @@ class ImageCliTest {
         assertThat(images.code()).isZero();
         List<String> lines = images.out().lines().toList();
         assertThat(lines.getFirst()).matches("REPOSITORY\\s+TAG\\s+IMAGE ID\\s+CREATED\\s+SIZE");
-        assertThat(lines.get(1)).matches("bb\\s+test\\s+" + shortId + "\\s+(Less than a second|\\d+ seconds) ago\\s+[0-9.]+MB");
+        assertThat(lines.get(1)).matches("bb\\s+test\\s+" + shortId + "\\s+(Less than a second|\\d+ seconds?) ago\\s+[0-9.]+MB");
 
         var inspect = cli.run("image", "inspect", "bb:test");
         assertThat(inspect.code()).as(inspect.toString()).isZero();

@@ -9,6 +9,11 @@ import dev.hako.engine.container.ContainerState;
 import dev.hako.engine.container.ContainerStore;
 import dev.hako.engine.container.Status;
 import dev.hako.engine.logs.JsonFileLog;
+import dev.hako.engine.volume.MountPoint;
+import dev.hako.engine.volume.Volume;
+import dev.hako.engine.volume.VolumeMounts;
+import dev.hako.engine.volume.VolumeService;
+import dev.hako.engine.volume.VolumeStore;
 import dev.hako.image.snapshot.Snapshot;
 import dev.hako.image.snapshot.Snapshotter;
 import dev.hako.image.store.ImageRecord;
@@ -60,6 +65,8 @@ public final class Engine {
     private final ContainerStore store;
     private final Runtime runtime;
     private final ContainerSpecBuilder specs = new ContainerSpecBuilder();
+    private final VolumeService volumes;
+    private final Consumer<String> warn;
 
     /**
      * @param root    persistent state (/var/lib/hako): images and containers
@@ -75,6 +82,8 @@ public final class Engine {
         runRoot = runRoot.toAbsolutePath().normalize();
         this.images = images;
         this.store = new ContainerStore(root);
+        this.warn = warn;
+        this.volumes = new VolumeService(new VolumeStore(root), this::containerDirs);
         // docker's default profile names syscalls some arches lack; docker ignores them silently too
         this.runtime = new Runtime(runRoot.resolve("runtime"), m -> { if (!m.contains("unknown syscall")) warn.accept(m); });
         images.setImageUsage(store);
@@ -101,13 +110,17 @@ public final class Engine {
         o.validate();
         var template = new ContainerRecord("", "", imageRef, image.id().toString(), now(), List.of(), stopSignal,
                 stopTimeout, autoRemove, o.labels, o);
+        // ---- volumes and mounts: parsed and checked before anything is made
+        VolumeMounts volumeMounts = VolumeMounts.plan(volumes.store(), o.binds, o.mounts,
+                config != null && config.volumes() != null ? config.volumes().keySet() : java.util.Set.of(), tmpfsTargets(o));
         ContainerRecord r = store.create(template, name);
         Path dir = store.dir(r.id());
         boolean ok = false;
         try {
             Path rootfs = mountSnapshot(dir, image);
             var etc = ContainerSpecBuilder.EtcFiles.in(dir);
-            Spec spec = specs.build(r.id(), config, o, rootfs, etc);
+            var prepared = volumeMounts.prepare(dir, rootfs);
+            Spec spec = specs.build(r.id(), config, o, rootfs, etc, prepared.mounts());
             writeEtcFiles(etc, spec.hostname());
             Json.writeAtomic(dir.resolve("config.json"), spec);
             r = r.withArgs(spec.process().args());
@@ -117,12 +130,19 @@ public final class Engine {
         } finally {
             if (!ok) {
                 try {
-                    removeFiles(r.id());
+                    removeFiles(r.id(), false);
                 } catch (RuntimeException e) {
                     // the original failure is the one to report
                 }
+                volumeMounts.rollback(volumes::usage);
             }
         }
+    }
+
+    private static List<String> tmpfsTargets(RunOptions o) {
+        List<String> out = new ArrayList<>();
+        for (String t : o.tmpfs) out.add(t.contains(":") ? t.substring(0, t.indexOf(':')) : t);
+        return out;
     }
 
     private Path mountSnapshot(Path dir, ImageRecord image) {
@@ -203,6 +223,7 @@ public final class Engine {
             throw new UncheckedIOException("remove " + dir.resolve("exit") + ": " + e.getMessage(), e);
         }
         ensureMounted(dir);
+        VolumeMounts.mountDevices(volumes.store(), dir); // device volumes are unmounted when unused, and by a reboot
         AttachSocket.writeConfig(dir, r.options().interactive);
         int dirFd = Fs.openat(Fs.AT_FDCWD, dir.toString(), Fs.O_RDONLY | Fs.O_DIRECTORY | Fs.O_NOFOLLOW | Fs.O_CLOEXEC, 0, dir.toString());
         try {
@@ -320,7 +341,10 @@ public final class Engine {
     // ---------------------------------------------------------------- rm / wait / logs / exec
 
     /** docker rm: refuses a running container unless {@code force} (then kills it). */
-    public void remove(String ref, boolean force) {
+    public void remove(String ref, boolean force) { remove(ref, force, false); }
+
+    /** @param removeVolumes docker rm -v: the container's anonymous volumes go too (unless another container uses them) */
+    public void remove(String ref, boolean force, boolean removeVolumes) {
         ContainerRecord r = store.lookup(ref);
         if (status(r).running()) {
             if (!force) throw new EngineException("cannot remove container \"/" + r.name() + "\": container is running: "
@@ -328,17 +352,18 @@ public final class Engine {
             signal(r, SIGKILL, true);
             awaitExit(r, Duration.ofSeconds(30));
         }
-        removeFiles(r.id());
+        removeFiles(r.id(), removeVolumes);
     }
 
-    /** Runtime state (cgroup), the snapshot mount and directory, then the container's directory. */
-    private void removeFiles(String id) {
+    /** Runtime state (cgroup), the snapshot mount and directory, the container's directory, then its volumes' use. */
+    private void removeFiles(String id, boolean removeVolumes) {
         try {
             runtime.delete(id, true);
         } catch (ContainerException e) {
             throw new EngineException("remove container " + id + ": " + e.getMessage(), e);
         }
         Path dir = store.dir(id);
+        List<MountPoint> mounts = VolumeMounts.read(dir); // read before the directory goes
         Path rootfs = dir.resolve("rootfs");
         if (isMountPoint(rootfs)) Snapshotter.named("overlay").unmount(rootfs);
         Path snap = dir.resolve("snapshot");
@@ -351,6 +376,11 @@ public final class Engine {
             }
         }
         store.remove(id);
+        try {
+            VolumeMounts.release(volumes.store(), mounts, volumes.usage(), removeVolumes);
+        } catch (RuntimeException e) {
+            warn.accept("container " + id + " removed, but not all of its volumes: " + e.getMessage());
+        }
     }
 
     /** docker wait: blocks until the container has exited; its exit code. */
@@ -405,6 +435,38 @@ public final class Engine {
         }
     }
 
+    // ---------------------------------------------------------------- volumes, prune, df
+
+    public Volume createVolume(String name, String driver, java.util.Map<String, String> options, java.util.Map<String, String> labels) {
+        return volumes.create(name, driver, options, labels);
+    }
+
+    public List<Volume> listVolumes() { return volumes.list(); }
+
+    public Volume inspectVolume(String name) { return volumes.inspect(name); }
+
+    /** Volume name → ids of the containers that use it (docker's dangling filter and "in use" checks). */
+    public java.util.Map<String, List<String>> volumeUsage() { return volumes.usage(); }
+
+    public void removeVolume(String name, boolean force) { volumes.remove(name, force); }
+
+    public Pruned pruneVolumes(boolean all) { return volumes.prune(all); }
+
+    /** The mounts the container was created with (docker inspect's "Mounts"). */
+    public List<MountPoint> mounts(String ref) { return VolumeMounts.read(store.dir(store.lookup(ref).id())); }
+
+    /** docker container prune: removes every stopped container. */
+    public Pruned pruneContainers() { return Housekeeping.pruneContainers(this); }
+
+    /** docker system df. */
+    public DiskUsage diskUsage() { return Housekeeping.diskUsage(this, images, volumes); }
+
+    private java.util.Map<String, Path> containerDirs() {
+        java.util.Map<String, Path> out = new java.util.LinkedHashMap<>();
+        for (ContainerRecord c : store.list()) out.put(c.id(), store.dir(c.id()));
+        return out;
+    }
+
     // ---------------------------------------------------------------- status
 
     /**
@@ -417,7 +479,7 @@ public final class Engine {
             ContainerView v = view(r);
             if (r.autoRemove() && v.status().exited()) {
                 try {
-                    removeFiles(r.id());
+                    removeFiles(r.id(), true); // --rm takes the anonymous volumes along (docker)
                     continue;
                 } catch (RuntimeException e) {
                     // listed as it is; a later listing or rm retries

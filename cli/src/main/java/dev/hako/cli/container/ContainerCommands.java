@@ -153,6 +153,8 @@ public final class ContainerCommands {
         @Option(names = "--rm", description = "Automatically remove the container when it exits") boolean rm;
         // ---- lifecycle flags (restart policy, stop signal/timeout, init, runtime)
         // ---- volume and mount flags
+        @Option(names = "--mount", description = "Attach a filesystem mount to the container (type=bind|volume|tmpfs,source=…,target=…)")
+        List<String> mounts = new ArrayList<>();
         // ---- network flags
         @Parameters(index = "0", paramLabel = "IMAGE") String image;
         @Parameters(index = "1..*", paramLabel = "COMMAND") List<String> command = new ArrayList<>();
@@ -199,6 +201,7 @@ public final class ContainerCommands {
             o.sysctls = sysctls;
             // ---- lifecycle
             // ---- volumes and mounts
+            o.mounts = mounts;
             // ---- network
             return o;
         }
@@ -265,7 +268,7 @@ public final class ContainerCommands {
         /** --rm after an attached run (the engine's listing may have been quicker: autoRemove is set for it too) */
         private void removeQuietly(String id) {
             try {
-                engine().remove(id, true);
+                engine().remove(id, true, true); // --rm takes the anonymous volumes along
             } catch (EngineException e) {
                 // already gone
             }
@@ -282,7 +285,7 @@ public final class ContainerCommands {
                 engine().start(r.id(), attach ? () -> client[0] = Interactive.connect(engine(), r.id()) : null);
             } catch (EngineException e) {
                 if (client[0] != null) client[0].close();
-                if (rm) engine().remove(r.id(), true);
+                if (rm) engine().remove(r.id(), true, true);
                 throw e;
             }
             if (detach) {
@@ -300,7 +303,7 @@ public final class ContainerCommands {
             proxySignals(engine(), r.id());
             printLog(r.id(), true);
             int code = engine().waitFor(r.id());
-            if (rm) engine().remove(r.id(), true);
+            if (rm) engine().remove(r.id(), true, true); // --rm takes the anonymous volumes along (docker)
             return code;
         }
     }
@@ -400,11 +403,12 @@ public final class ContainerCommands {
     @Command(name = "rm", description = "Remove one or more containers")
     public static final class Rm extends Base {
         @Option(names = {"-f", "--force"}, description = "Force the removal of a running container (uses SIGKILL)") boolean force;
+        @Option(names = {"-v", "--volumes"}, description = "Remove anonymous volumes associated with the container") boolean volumes;
         @Parameters(arity = "1..*", paramLabel = "CONTAINER") List<String> refs;
 
         @Override
         int execute() {
-            return forEachEcho(refs, ref -> engine().remove(ref, force));
+            return forEachEcho(refs, ref -> engine().remove(ref, force, volumes));
         }
     }
 
@@ -562,7 +566,7 @@ public final class ContainerCommands {
 
     @Command(name = "container", description = "Manage containers",
             subcommands = {Run.class, Create.class, Start.class, Stop.class, Kill.class, Rm.class, Wait.class, Logs.class,
-                    Exec.class, Inspect.class, Ls.class, Pause.class, Unpause.class,
+                    Exec.class, Inspect.class, Ls.class, Pause.class, Unpause.class, dev.hako.cli.ContainerPrune.class,
                     // ---- tty commands
                     Attach.class})
     public static final class ContainerGroup extends Base {
@@ -581,7 +585,11 @@ public final class ContainerCommands {
         @Override
         int execute() {
             List<Object> out = new ArrayList<>();
-            int code = forEach(refs, ref -> out.add(details(engine().inspect(ref))));
+            int code = forEach(refs, ref -> {
+                Map<String, Object> d = details(engine().inspect(ref));
+                d.put("Mounts", dev.hako.cli.VolumeCommands.mountsJson(engine().mounts(ref))); // ---- volumes and mounts
+                out.add(d);
+            });
             if (format != null && !format.isEmpty()) {
                 for (Object o : out)
                     out().print(Formatter.renderOne(format, dev.hako.cli.format.GoTemplate.dataOf(o, dev.hako.oci.Json.mapper())));

@@ -59,6 +59,16 @@ public final class ContainerSpecBuilder {
      * @param etc       files the engine writes for the /etc binds
      */
     public Spec build(String id, ImageConfig.Config image, RunOptions o, Path rootfs, EtcFiles etc) {
+        List<Mount> binds = new ArrayList<>();
+        for (String b : o.binds) binds.add(bind(b));
+        return build(id, image, o, rootfs, etc, binds);
+    }
+
+    /**
+     * @param userMounts the binds, volumes and --mount tmpfs the engine prepared (engine.volume.VolumeMounts), in
+     *                   mount order; they replace default mounts on the same destination
+     */
+    public Spec build(String id, ImageConfig.Config image, RunOptions o, Path rootfs, EtcFiles etc, List<Mount> userMounts) {
         ImageConfig.Config img = image != null ? image : ImageConfig.Config.of(null, null, null, null);
         String hostname = o.hostname != null && !o.hostname.isEmpty() ? o.hostname : id.substring(0, Math.min(12, id.length()));
         UserResolver.ResolvedUser user = new UserResolver(rootfs).resolve(o.user != null && !o.user.isEmpty() ? o.user : img.user());
@@ -81,7 +91,7 @@ public final class ContainerSpecBuilder {
                 o.sysctls.isEmpty() ? null : new LinkedHashMap<>(o.sysctls),
                 o.privileged ? List.of() : MASKED_PATHS, o.privileged ? List.of() : READONLY_PATHS, null, null, null);
         return new Spec("1.2.0", process, new Root(rootfs.toString(), o.readOnly), hostname, null,
-                mounts(o, etc), null, Map.of(), linux);
+                mounts(o, etc, userMounts), null, Map.of(), linux);
     }
 
     /** Entrypoint + Cmd with docker's override rules: --entrypoint drops the image's Cmd too. */
@@ -226,7 +236,7 @@ public final class ContainerSpecBuilder {
         return new Resources.DeviceRule(true, "c", major, minor, "rwm");
     }
 
-    static List<Mount> mounts(RunOptions o, EtcFiles etc) {
+    static List<Mount> mounts(RunOptions o, EtcFiles etc, List<Mount> userMounts) {
         boolean priv = o.privileged;
         long shm = o.shmSize > 0 ? o.shmSize : DEFAULT_SHM_SIZE;
         Map<String, Mount> byDest = new LinkedHashMap<>();
@@ -243,7 +253,7 @@ public final class ContainerSpecBuilder {
         add(byDest, new Mount("/etc/hostname", "bind", etc.hostname().toString(), etcOpts, null, null));
         add(byDest, new Mount("/etc/hosts", "bind", etc.hosts().toString(), etcOpts, null, null));
         for (String t : o.tmpfs) add(byDest, tmpfs(t));
-        for (String b : o.binds) add(byDest, bind(b));
+        for (Mount m : userMounts) add(byDest, m);
         return List.copyOf(byDest.values());
     }
 

@@ -67,6 +67,8 @@ public final class RunOptions {
     // ---- lifecycle (restart policy, stop signal/timeout, init, runtime)
 
     // ---- volumes and mounts (named volumes, --mount)
+    /** --mount type=bind|volume|tmpfs,source=…,target=…,… (docker's CSV); -v (named, anonymous, bind) is {@link #binds} */
+    public List<String> mounts = new ArrayList<>();
 
     // ---- network
 

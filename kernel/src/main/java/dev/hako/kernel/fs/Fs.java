@@ -135,8 +135,14 @@ public final class Fs {
             how.set(JAVA_LONG, 0, flags & 0xffffffffL);
             how.set(JAVA_LONG, 8, mode);
             how.set(JAVA_LONG, 16, resolve);
-            long r = (long) SYSCALL_OPENAT2.invokeExact(err, SYS_OPENAT2, dirfd, str(a, path), how, 24L);
-            return (int) Native.check(r, err, "openat2", what);
+            MemorySegment p = str(a, path);
+            // EAGAIN: RESOLVE_IN_ROOT/BENEATH walked ".." while something was renamed or mounted anywhere on the
+            // host and could not prove it stayed inside; openat2(2) says to retry
+            for (int attempt = 0; ; attempt++) {
+                long r = (long) SYSCALL_OPENAT2.invokeExact(err, SYS_OPENAT2, dirfd, p, how, 24L);
+                if (r < 0 && attempt < 64 && Native.errno(err) == dev.hako.kernel.Errno.EAGAIN) continue;
+                return (int) Native.check(r, err, "openat2", what);
+            }
         } catch (Throwable t) { throw rethrow(t); }
     }
 
