@@ -34,6 +34,10 @@ import java.nio.file.Path;
                 // ---- tty commands
                 dev.hako.cli.container.ContainerCommands.Attach.class,
                 // ---- container extras
+                dev.hako.cli.container.ExtraCommands.TopCommand.class, dev.hako.cli.container.ExtraCommands.StatsCommand.class,
+                dev.hako.cli.container.ExtraCommands.Cp.class, dev.hako.cli.container.ExtraCommands.Export.class,
+                dev.hako.cli.container.ExtraCommands.Diff.class, dev.hako.cli.container.ExtraCommands.Commit.class,
+                dev.hako.cli.container.ExtraCommands.Rename.class, InfoCommand.class,
                 // ---- volume and system commands
                 VolumeCommands.VolumeGroup.class, SystemCommands.SystemGroup.class,
                 // ---- network commands
@@ -67,7 +71,7 @@ public final class Main implements Runnable {
 
     Main(Terminal terminal) { this.terminal = terminal; }
 
-    /** The process's streams (tests pass their own); interactive commands write bytes there. */
+    /** The streams this invocation prints to (commands that write raw bytes, e.g. cp -, export, attach, need them). */
     public Terminal terminal() { return terminal; }
 
     /** The image service over --root, opened on first use (commands like version don't need it). */

@@ -19,16 +19,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * `hako system …`: df and prune here. The group is shared: `system info` belongs to the commands helper and
- * goes into the subcommands list at the marked place.
+ * `hako system …`: df, prune and info (also top-level `hako info`, as docker's).
  */
 public final class SystemCommands {
     private SystemCommands() {}
 
     @Command(name = "system", description = "Manage hako",
-            subcommands = {Df.class, Prune.class
-                    // ---- system info (commands helper): add Info.class here
-            })
+            subcommands = {Df.class, Prune.class, InfoCommand.class})
     public static final class SystemGroup implements Runnable {
         @Spec CommandSpec spec;
 

@@ -467,6 +467,45 @@ public final class Engine {
         return out;
     }
 
+    // ---------------------------------------------------------------- container extras (top, stats, cp, commit, rename)
+
+    /** Host pids of the running container's processes (docker top); docker's errors when it is not running. */
+    public List<Long> pids(String ref) {
+        ContainerRecord r = runningOrFail(ref);
+        try {
+            return runtime.pids(r.id());
+        } catch (ContainerException e) {
+            throw new EngineException(e.getMessage(), 1, e);
+        }
+    }
+
+    /** The cgroup counters of a running container (docker stats). */
+    public dev.hako.runtime.cgroups.CgroupStats cgroupStats(String ref) {
+        ContainerRecord r = runningOrFail(ref);
+        try {
+            return runtime.stats(r.id());
+        } catch (ContainerException e) {
+            throw new EngineException(e.getMessage(), 1, e);
+        }
+    }
+
+    private ContainerRecord runningOrFail(String ref) {
+        ContainerRecord r = store.lookup(ref);
+        Status s = status(r);
+        if (!s.running()) throw new EngineException("container " + r.id() + " is not running", 1, null);
+        return r;
+    }
+
+    /** The container's root filesystem (rootfs/), mounted again if a reboot unmounted it. */
+    public Path mountedRootfs(String ref) {
+        Path dir = store.dir(store.lookup(ref).id());
+        ensureMounted(dir);
+        return dir.resolve("rootfs");
+    }
+
+    /** docker rename. */
+    public void rename(String ref, String newName) { dev.hako.engine.container.Renamer.rename(store, ref, newName); }
+
     // ---------------------------------------------------------------- status
 
     /**

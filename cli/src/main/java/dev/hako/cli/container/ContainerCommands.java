@@ -568,7 +568,10 @@ public final class ContainerCommands {
             subcommands = {Run.class, Create.class, Start.class, Stop.class, Kill.class, Rm.class, Wait.class, Logs.class,
                     Exec.class, Inspect.class, Ls.class, Pause.class, Unpause.class, dev.hako.cli.ContainerPrune.class,
                     // ---- tty commands
-                    Attach.class})
+                    Attach.class,
+                    // ---- container extras
+                    ExtraCommands.TopCommand.class, ExtraCommands.StatsCommand.class, ExtraCommands.Cp.class,
+                    ExtraCommands.Export.class, ExtraCommands.Diff.class, ExtraCommands.Commit.class, ExtraCommands.Rename.class})
     public static final class ContainerGroup extends Base {
         @Override
         int execute() {

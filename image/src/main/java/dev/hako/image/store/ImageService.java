@@ -500,6 +500,29 @@ public final class ImageService {
         return d;
     }
 
+    /**
+     * `docker commit`: {@code base}'s layers plus {@code layerTar} (an uncompressed layer tar, deletions as .wh.
+     * entries) with {@code config} (its rootfs is filled in here); named {@code reference} when given.
+     */
+    public ImageRecord commit(ImageRecord base, InputStream layerTar, ImageConfig config, String comment,
+                              String reference) throws IOException {
+        String name = reference == null ? null : ImageNames.normalize(reference);
+        Descriptor layer = content.put(MediaTypes.OCI_LAYER_TAR, layerTar);
+        Manifest baseManifest = content.readManifest(manifestDescriptor(base));
+        List<Descriptor> layerDescs = new ArrayList<>(baseManifest.layersOrEmpty());
+        layerDescs.add(layer);
+        List<Digest> diffIds = new ArrayList<>(base.diffIds());
+        diffIds.add(layer.digest()); // uncompressed: the blob's digest is its DiffID
+        ImageConfig full = config.withRootfs(new ImageConfig.RootFs(diffIds));
+        ObjectNode tree = Json.mapper().valueToTree(full);
+        if (comment != null && !comment.isEmpty()) tree.put("comment", comment);
+        Descriptor configDesc = content.put(MediaTypes.OCI_CONFIG, Json.bytes(tree));
+        Manifest m = new Manifest(MediaTypes.OCI_MANIFEST, configDesc, layerDescs);
+        Descriptor md = content.put(MediaTypes.OCI_MANIFEST, Json.bytes(m));
+        List<Long> sizes = unpackAll(m, full, ProgressListener.NONE);
+        return record(md, m, full, name == null ? List.of() : List.of(name), List.of(), sizes);
+    }
+
     // ---- layers (the layer store) -----------------------------------------------------------------------
 
     /**

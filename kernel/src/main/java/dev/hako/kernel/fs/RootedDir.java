@@ -43,6 +43,12 @@ public final class RootedDir implements AutoCloseable {
         return new RootedDir(abs, fd);
     }
 
+    /**
+     * Takes ownership of {@code dirFd}, a directory opened by the caller (e.g. through the magic link
+     * /proc/PID/root, which {@link #open} refuses as a symlink); {@code label} is only used in messages.
+     */
+    public static RootedDir adopt(Path label, int dirFd) { return new RootedDir(label, dirFd); }
+
     public Path path() { return path; }
     public int fd() { return fd; }
 
