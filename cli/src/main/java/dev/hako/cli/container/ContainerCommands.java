@@ -40,7 +40,7 @@ public final class ContainerCommands {
         PrintWriter err() { return spec.commandLine().getErr(); }
 
         /** The process's byte streams (an attached container's output is bytes, not text). */
-        dev.hako.cli.Main.Terminal terminal() { return ((dev.hako.cli.Main) spec.root().userObject()).terminal(); }
+        dev.hako.cli.Main.Terminal caller() { return ((dev.hako.cli.Main) spec.root().userObject()).terminal(); }
 
         /** The root command's --root/--runroot, read through picocli (the root's fields are not ours). */
         Engine engine() {
@@ -277,7 +277,7 @@ public final class ContainerCommands {
         @Override
         int execute() {
             boolean attach = !detach && (tty || interactive);
-            if (attach && tty && interactive) Interactive.requireTty(terminal());
+            if (attach && tty && interactive) Interactive.requireTty(caller());
             var keys = Interactive.detachKeys(detachKeys);
             ContainerRecord r = createContainer();
             var client = new dev.hako.engine.attach.AttachClient[1];
@@ -294,7 +294,7 @@ public final class ContainerCommands {
             }
             if (attach) {
                 out().flush();
-                var outcome = Interactive.session(engine(), r.id(), client[0], terminal(), tty, interactive, true, keys, sigProxy);
+                var outcome = Interactive.session(engine(), r.id(), client[0], caller(), tty, interactive, true, keys, sigProxy);
                 if (outcome.detached()) return 0;
                 int code = engine().waitFor(r.id());
                 if (rm) removeQuietly(r.id());
@@ -339,7 +339,7 @@ public final class ContainerCommands {
                 ContainerRecord r = engine().inspect(refs.getFirst()).record();
                 RunOptions o = r.options();
                 boolean stdin = interactive && o.interactive;
-                if (stdin && o.tty) Interactive.requireTty(terminal());
+                if (stdin && o.tty) Interactive.requireTty(caller());
                 var keys = Interactive.detachKeys(detachKeys);
                 var client = new dev.hako.engine.attach.AttachClient[1];
                 try {
@@ -349,7 +349,7 @@ public final class ContainerCommands {
                     throw e;
                 }
                 if (client[0] == null) client[0] = Interactive.connect(engine(), r.id()); // it was running already
-                var outcome = Interactive.session(engine(), r.id(), client[0], terminal(), o.tty, stdin, o.stdinOnce, keys, true);
+                var outcome = Interactive.session(engine(), r.id(), client[0], caller(), o.tty, stdin, o.stdinOnce, keys, true);
                 if (outcome.detached()) return 0;
                 return engine().waitFor(r.id());
             }
@@ -456,12 +456,12 @@ public final class ContainerCommands {
 
         @Override
         int execute() {
-            if (tty && interactive && !detach) Interactive.requireTty(terminal());
+            if (tty && interactive && !detach) Interactive.requireTty(caller());
             out().flush();
             Stdio stdio = detach ? Stdio.nulls() : interactive ? Stdio.inherit() : new Stdio(Stdio.NULL, Stdio.INHERIT, Stdio.INHERIT);
             // the executor proxies the pty to our stdio (runc's exec -t); -d has nobody to proxy to
             boolean terminal = tty && !detach;
-            return Interactive.exec(terminal(), terminal && interactive,
+            return Interactive.exec(caller(), terminal && interactive,
                     () -> engine().exec(ref, command, env, user, workdir, detach, terminal, stdio));
         }
     }
@@ -481,10 +481,10 @@ public final class ContainerCommands {
             if (!v.status().running()) throw new EngineException("You cannot attach to a stopped container, start it first", 1, null);
             RunOptions o = v.record().options();
             boolean stdin = o.interactive && !noStdin;
-            if (stdin && o.tty) Interactive.requireTty(terminal());
+            if (stdin && o.tty) Interactive.requireTty(caller());
             var keys = Interactive.detachKeys(detachKeys);
             var client = Interactive.connect(engine(), v.record().id());
-            var outcome = Interactive.session(engine(), v.record().id(), client, terminal(), o.tty, stdin, o.stdinOnce, keys, sigProxy);
+            var outcome = Interactive.session(engine(), v.record().id(), client, caller(), o.tty, stdin, o.stdinOnce, keys, sigProxy);
             if (outcome.detached()) return 0;
             return outcome.exitCode() >= 0 ? outcome.exitCode() : engine().waitFor(v.record().id());
         }
