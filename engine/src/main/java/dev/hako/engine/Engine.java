@@ -12,6 +12,8 @@ import dev.hako.engine.logs.JsonFileLog;
 import dev.hako.engine.runtime.BuiltinRuntime;
 import dev.hako.engine.runtime.ContainerRuntime;
 import dev.hako.engine.runtime.ExternalRuntime;
+import dev.hako.engine.network.NetworkManager;
+import dev.hako.engine.network.NetworkStore;
 import dev.hako.engine.volume.MountPoint;
 import dev.hako.engine.volume.Volume;
 import dev.hako.engine.volume.VolumeMounts;
@@ -69,6 +71,7 @@ public final class Engine {
     private final Runtime runtime;
     private final Path runRoot;
     private final ContainerSpecBuilder specs = new ContainerSpecBuilder();
+    private final NetworkManager network;
     private final VolumeService volumes;
     private final Consumer<String> warn;
 
@@ -92,7 +95,12 @@ public final class Engine {
         this.runtime = new Runtime(runRoot.resolve("runtime"), m -> { if (!m.contains("unknown syscall")) warn.accept(m); });
         this.runRoot = runRoot;
         images.setImageUsage(store);
+        this.network = new NetworkManager(root, runRoot, store, NetworkStore.Defaults.standard(), warn);
+        network.setRunningCheck(id -> Files.exists(store.dir(id).resolve(ContainerStore.RECORD)) && status(store.lookup(id)).running());
     }
+
+    /** Networks, and containers' attachments to them. */
+    public NetworkManager network() { return network; }
 
     public ImageService images() { return images; }
 
@@ -126,6 +134,7 @@ public final class Engine {
             var etc = ContainerSpecBuilder.EtcFiles.in(dir);
             var prepared = volumeMounts.prepare(dir, rootfs);
             Spec spec = specs.build(r.id(), config, o, rootfs, etc, prepared.mounts());
+            spec = network.configure(r, config, o, spec, dir);
             writeEtcFiles(etc, spec.hostname());
             Json.writeAtomic(dir.resolve("config.json"), spec);
             r = r.withArgs(spec.process().args());
@@ -230,8 +239,10 @@ public final class Engine {
         ensureMounted(dir);
         VolumeMounts.mountDevices(volumes.store(), dir); // device volumes are unmounted when unused, and by a reboot
         AttachSocket.writeConfig(dir, r.options().interactive);
-        int dirFd = Fs.openat(Fs.AT_FDCWD, dir.toString(), Fs.O_RDONLY | Fs.O_DIRECTORY | Fs.O_NOFOLLOW | Fs.O_CLOEXEC, 0, dir.toString());
+        NetworkManager.Attaching net = network.attach(r);
+        int dirFd = -1;
         try {
+            dirFd = Fs.openat(Fs.AT_FDCWD, dir.toString(), Fs.O_RDONLY | Fs.O_DIRECTORY | Fs.O_NOFOLLOW | Fs.O_CLOEXEC, 0, dir.toString());
             var stdio = new Stdio(new Stdio.Fd(dirFd), Stdio.NULL, Stdio.NULL);
             runtimeFor(r).create(r.id(), dir, stdio);
             store.writeState(r.id(), new ContainerState(true, now()));
@@ -243,6 +254,7 @@ public final class Engine {
                 // file tells: then it did start (and is already done).
                 if (!exitFileAppears(dir.resolve("exit"))) throw e;
             }
+            net.started();
         } catch (LaunchException e) {
             store.writeState(r.id(), new ContainerState(false, null));
             throw new EngineException(startError(e), e.exitCode() == 1 ? 125 : e.exitCode(), e);
@@ -253,7 +265,8 @@ public final class Engine {
             store.writeState(r.id(), new ContainerState(false, null));
             throw new EngineException(e.getMessage(), 125, e);
         } finally {
-            Fs.close(dirFd);
+            if (dirFd >= 0) Fs.close(dirFd);
+            net.close();
         }
     }
 
@@ -278,7 +291,10 @@ public final class Engine {
     /** @param signal overrides the StopSignal (docker stop --signal); null: the container's */
     public void stop(String ref, Integer timeoutSeconds, String signal) {
         ContainerRecord r = store.lookup(ref);
-        if (!status(r).running()) return;
+        if (!status(r).running()) {
+            network.detach(r.id()); // it exited on its own: its address goes now
+            return;
+        }
         String name = signal != null && !signal.isEmpty() ? signal : r.stopSignal();
         int sig;
         try {
@@ -288,9 +304,11 @@ public final class Engine {
         }
         int t = timeoutSeconds != null ? timeoutSeconds : r.stopTimeout() != null ? r.stopTimeout() : 10;
         signal(r, sig, false);
-        if (t > 0 && awaitExit(r, Duration.ofSeconds(t))) return;
-        signal(r, SIGKILL, true);
-        if (!awaitExit(r, Duration.ofSeconds(30))) throw new EngineException("container " + r.id() + " did not stop after SIGKILL");
+        if (!(t > 0 && awaitExit(r, Duration.ofSeconds(t)))) {
+            signal(r, SIGKILL, true);
+            if (!awaitExit(r, Duration.ofSeconds(30))) throw new EngineException("container " + r.id() + " did not stop after SIGKILL");
+        }
+        network.detach(r.id()); // docker: a stopped container holds no address
     }
 
     /** docker kill. */
@@ -366,6 +384,7 @@ public final class Engine {
 
     /** Runtime state (cgroup), the snapshot mount and directory, the container's directory, then its volumes' use. */
     private void removeFiles(String id, boolean removeVolumes) {
+        network.detach(id);
         try {
             runtimeFor(id).delete(id, true);
         } catch (ContainerException e) {
@@ -522,6 +541,7 @@ public final class Engine {
      * to see them exit, the next listing cleans them up (their monitor cannot run hako).
      */
     public List<ContainerView> list() {
+        network.sweep();
         List<ContainerView> out = new ArrayList<>();
         for (ContainerRecord r : store.list()) {
             ContainerView v = view(r);

@@ -175,6 +175,15 @@ public final class ContainerCommands {
         @Option(names = "--pull", description = "Pull image before running (\"always\", \"missing\", \"never\")", defaultValue = "missing") String pull;
         @Option(names = "--cidfile", description = "Write the container ID to the file") String cidfile;
         @Option(names = "--runtime", description = "Runtime to use for this container (runc, crun or a path)") String runtime;
+        @Option(names = {"--network", "--net"}, description = "Connect a container to a network (bridge, none, host, container:NAME, a network)") List<String> networks = new ArrayList<>();
+        @Option(names = "--ip", description = "IPv4 address (e.g., 172.30.100.104)") String ip;
+        @Option(names = {"--network-alias", "--net-alias"}, description = "Add network-scoped alias for the container") List<String> networkAliases = new ArrayList<>();
+        @Option(names = {"-p", "--publish"}, description = "Publish a container's port(s) to the host") List<String> publish = new ArrayList<>();
+        @Option(names = {"-P", "--publish-all"}, description = "Publish all exposed ports to random ports") boolean publishAll;
+        @Option(names = "--dns", description = "Set custom DNS servers") List<String> dns = new ArrayList<>();
+        @Option(names = "--dns-search", description = "Set custom DNS search domains") List<String> dnsSearch = new ArrayList<>();
+        @Option(names = {"--dns-option", "--dns-opt"}, description = "Set DNS options") List<String> dnsOptions = new ArrayList<>();
+        @Option(names = "--add-host", description = "Add a custom host-to-IP mapping (host:ip)") List<String> addHosts = new ArrayList<>();
         @Parameters(index = "0", paramLabel = "IMAGE") String image;
         @Parameters(index = "1..*", paramLabel = "COMMAND") List<String> command = new ArrayList<>();
 
@@ -251,6 +260,15 @@ public final class ContainerCommands {
             o.groupAdd = groupAdd;
             o.platform = platform;
             o.runtime = runtime;
+            o.networks = networks;
+            o.ip = ip;
+            o.networkAliases = networkAliases;
+            o.publish = publish;
+            o.publishAll = publishAll;
+            o.dns = dns;
+            o.dnsSearch = dnsSearch;
+            o.dnsOptions = dnsOptions;
+            o.addHosts = addHosts;
             return o;
         }
 
@@ -582,11 +600,11 @@ public final class ContainerCommands {
                 row.put("CreatedAt", r.created());
                 row.put("Status", statusText(v, now));
                 row.put("State", v.status().state());
-                row.put("Ports", "");
+                row.put("Ports", NetworkCommands.portsColumn(engine(), r.id()));
                 row.put("Names", r.name());
                 row.put("Labels", String.join(",", r.labels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
                 row.put("Mounts", "");
-                row.put("Networks", "");
+                row.put("Networks", NetworkCommands.networksColumn(engine(), r.id()));
                 row.put("Size", "");
                 rows.add(row);
             }
@@ -639,8 +657,10 @@ public final class ContainerCommands {
         int execute() {
             List<Object> out = new ArrayList<>();
             int code = forEach(refs, ref -> {
-                Map<String, Object> d = details(engine().inspect(ref));
+                var v = engine().inspect(ref);
+                Map<String, Object> d = details(v);
                 d.put("Mounts", dev.hako.cli.VolumeCommands.mountsJson(engine().mounts(ref))); // ---- volumes and mounts
+                NetworkCommands.addSettings(engine(), d, v.record().id());
                 out.add(d);
             });
             if (format != null && !format.isEmpty()) {

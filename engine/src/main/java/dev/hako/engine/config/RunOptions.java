@@ -71,6 +71,21 @@ public final class RunOptions {
     public List<String> mounts = new ArrayList<>();
 
     // ---- network
+    /** --network bridge|none|host|container:NAME|NETWORK (repeatable; empty: the default network) */
+    public List<String> networks = new ArrayList<>();
+    /** --ip (on the first network) */
+    public String ip;
+    /** --network-alias (on the first network) */
+    public List<String> networkAliases = new ArrayList<>();
+    /** -p [ip:][hostPort:]containerPort[/proto] */
+    public List<String> publish = new ArrayList<>();
+    /** -P: every port the image exposes, to a free host port */
+    public boolean publishAll;
+    public List<String> dns = new ArrayList<>();
+    public List<String> dnsSearch = new ArrayList<>();
+    public List<String> dnsOptions = new ArrayList<>();
+    /** --add-host name:ip */
+    public List<String> addHosts = new ArrayList<>();
 
     // ---- run flags (applied by RunFlags; -l/--label and --label-file fill labels, --env-file fills env)
     /** --ulimit NAME=SOFT[:HARD] */
