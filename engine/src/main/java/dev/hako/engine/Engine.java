@@ -1,5 +1,7 @@
 package dev.hako.engine;
 
+import dev.hako.engine.attach.AttachClient;
+import dev.hako.engine.attach.AttachSocket;
 import dev.hako.engine.config.ContainerSpecBuilder;
 import dev.hako.engine.config.RunOptions;
 import dev.hako.engine.container.ContainerRecord;
@@ -217,7 +219,13 @@ public final class Engine {
     // ---------------------------------------------------------------- start / stop / kill
 
     /** docker start: launches the container under its monitor. A no-op on a running container. */
-    public void start(String ref) {
+    public void start(String ref) { start(ref, null); }
+
+    /**
+     * @param beforeStart run once the monitor listens and before the container process runs (attach there to miss
+     *                    no output); not run when the container is already running
+     */
+    public void start(String ref, Runnable beforeStart) {
         ContainerRecord r = store.lookup(ref);
         if (status(r).running()) return;
         Path dir = store.dir(r.id());
@@ -230,6 +238,7 @@ public final class Engine {
         }
         ensureMounted(dir);
         VolumeMounts.mountDevices(volumes.store(), dir); // device volumes are unmounted when unused, and by a reboot
+        AttachSocket.writeConfig(dir, r.options().interactive);
         NetworkManager.Attaching net = network.attach(r);
         int dirFd = -1;
         try {
@@ -237,6 +246,7 @@ public final class Engine {
             var stdio = new Stdio(new Stdio.Fd(dirFd), Stdio.NULL, Stdio.NULL);
             runtimeFor(r).create(r.id(), dir, stdio);
             store.writeState(r.id(), new ContainerState(true, now()));
+            if (beforeStart != null) beforeStart.run();
             try {
                 runtimeFor(r).start(r.id());
             } catch (ContainerException e) {
@@ -411,10 +421,22 @@ public final class Engine {
         }
     }
 
+    /** The monitor's attach socket of a running container (see {@link AttachClient}). */
+    public Path attachSocket(String ref) { return AttachSocket.path(store.dir(store.lookup(ref).id())); }
+
     public JsonFileLog log(String ref) { return new JsonFileLog(store.dir(store.lookup(ref).id()).resolve("ctr.log")); }
 
     /** docker exec: runs {@code args} in the running container with its process settings; the exit code. */
     public int exec(String ref, List<String> args, List<String> env, String user, String workdir, boolean detach, Stdio stdio) {
+        return exec(ref, args, env, user, workdir, detach, false, stdio);
+    }
+
+    /**
+     * @param tty a terminal for the process (exec -t): in the foreground the executor proxies the pty to {@code
+     *            stdio} (the caller's terminal, which the caller puts into raw mode)
+     */
+    public int exec(String ref, List<String> args, List<String> env, String user, String workdir, boolean detach, boolean tty,
+                    Stdio stdio) {
         ContainerRecord r = store.lookup(ref);
         if (!status(r).running()) throw new EngineException("container " + r.id() + " is not running", 1, null);
         Path dir = store.dir(r.id());
@@ -422,13 +444,14 @@ public final class Engine {
         Process p = spec.process();
         List<String> e = new ArrayList<>(p.env() == null ? List.of() : p.env());
         if (env != null) e.addAll(env);
+        if (tty && e.stream().noneMatch(x -> x.startsWith("TERM="))) e.add("TERM=xterm"); // docker's exec -t
         Process.User u = p.user();
         if (user != null && !user.isEmpty()) {
             var ru = new dev.hako.engine.config.UserResolver(dir.resolve("rootfs")).resolve(user);
             u = new Process.User(ru.uid(), ru.gid(), null, ru.additionalGids().isEmpty() ? null : ru.additionalGids(), null);
         }
         String cwd = workdir != null && !workdir.isEmpty() ? workdir : p.cwd();
-        Process exec = new Process(false, null, u, args, null, List.copyOf(e), cwd, p.capabilities(), p.rlimits(),
+        Process exec = new Process(tty, null, u, args, null, List.copyOf(e), cwd, p.capabilities(), p.rlimits(),
                 p.noNewPrivileges(), p.apparmorProfile(), p.oomScoreAdj(), p.selinuxLabel(), null, null, null);
         try {
             return runtimeFor(r).exec(r.id(), exec, new ExecOptions(null, null, 0, detach, false, stdio));
