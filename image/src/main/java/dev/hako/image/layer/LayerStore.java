@@ -112,7 +112,8 @@ public final class LayerStore {
                     throw new LayerException("layer " + diffId + ": content has diffID " + r.diffId()
                             + " (the image config says " + diffId + "); refusing it");
                 LayerInfo info = new LayerInfo(chain, diffId, parent, r.uncompressedSize());
-                Json.writeAtomic(tmp.resolve("layer.json"), info);
+                // no fsync of its own: the tree is not visible yet, and the syncfs below covers it
+                Files.write(tmp.resolve("layer.json"), Json.bytes(info));
                 syncFs(tmp);
                 try (RootedDir layers = RootedDir.open(root)) {
                     layers.rename(".tmp/" + tmp.getFileName(), hex, Fs.RENAME_NOREPLACE);
