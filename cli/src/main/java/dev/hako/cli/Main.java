@@ -40,6 +40,7 @@ import java.nio.file.Path;
                 // ---- volume and system commands
                 VolumeCommands.VolumeGroup.class, SystemCommands.SystemGroup.class,
                 // ---- network commands
+                dev.hako.cli.container.NetworkCommands.NetworkGroup.class, dev.hako.cli.container.NetworkCommands.Port.class,
                 // ---- run flag commands
                 Version.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -7,6 +7,11 @@ import dev.hako.engine.container.ContainerState;
 import dev.hako.engine.container.ContainerStore;
 import dev.hako.engine.container.Status;
 import dev.hako.engine.logs.JsonFileLog;
+import dev.hako.engine.runtime.BuiltinRuntime;
+import dev.hako.engine.runtime.ContainerRuntime;
+import dev.hako.engine.runtime.ExternalRuntime;
+import dev.hako.engine.network.NetworkManager;
+import dev.hako.engine.network.NetworkStore;
 import dev.hako.engine.volume.MountPoint;
 import dev.hako.engine.volume.Volume;
 import dev.hako.engine.volume.VolumeMounts;
@@ -62,7 +67,9 @@ public final class Engine {
     private final ImageService images;
     private final ContainerStore store;
     private final Runtime runtime;
+    private final Path runRoot;
     private final ContainerSpecBuilder specs = new ContainerSpecBuilder();
+    private final NetworkManager network;
     private final VolumeService volumes;
     private final Consumer<String> warn;
 
@@ -84,8 +91,14 @@ public final class Engine {
         this.volumes = new VolumeService(new VolumeStore(root), this::containerDirs);
         // docker's default profile names syscalls some arches lack; docker ignores them silently too
         this.runtime = new Runtime(runRoot.resolve("runtime"), m -> { if (!m.contains("unknown syscall")) warn.accept(m); });
+        this.runRoot = runRoot;
         images.setImageUsage(store);
+        this.network = new NetworkManager(root, runRoot, store, NetworkStore.Defaults.standard(), warn);
+        network.setRunningCheck(id -> Files.exists(store.dir(id).resolve(ContainerStore.RECORD)) && status(store.lookup(id)).running());
     }
+
+    /** Networks, and containers' attachments to them. */
+    public NetworkManager network() { return network; }
 
     public ImageService images() { return images; }
 
@@ -119,6 +132,7 @@ public final class Engine {
             var etc = ContainerSpecBuilder.EtcFiles.in(dir);
             var prepared = volumeMounts.prepare(dir, rootfs);
             Spec spec = specs.build(r.id(), config, o, rootfs, etc, prepared.mounts());
+            spec = network.configure(r, config, o, spec, dir);
             writeEtcFiles(etc, spec.hostname());
             Json.writeAtomic(dir.resolve("config.json"), spec);
             r = r.withArgs(spec.process().args());
@@ -209,32 +223,40 @@ public final class Engine {
         Path dir = store.dir(r.id());
         // a restart: the previous run's runtime state and exit file go
         try {
-            runtime.delete(r.id(), true);
+            runtimeFor(r).delete(r.id(), true);
             Files.deleteIfExists(dir.resolve("exit"));
         } catch (IOException e) {
             throw new UncheckedIOException("remove " + dir.resolve("exit") + ": " + e.getMessage(), e);
         }
         ensureMounted(dir);
         VolumeMounts.mountDevices(volumes.store(), dir); // device volumes are unmounted when unused, and by a reboot
-        int dirFd = Fs.openat(Fs.AT_FDCWD, dir.toString(), Fs.O_RDONLY | Fs.O_DIRECTORY | Fs.O_NOFOLLOW | Fs.O_CLOEXEC, 0, dir.toString());
+        NetworkManager.Attaching net = network.attach(r);
+        int dirFd = -1;
         try {
+            dirFd = Fs.openat(Fs.AT_FDCWD, dir.toString(), Fs.O_RDONLY | Fs.O_DIRECTORY | Fs.O_NOFOLLOW | Fs.O_CLOEXEC, 0, dir.toString());
             var stdio = new Stdio(new Stdio.Fd(dirFd), Stdio.NULL, Stdio.NULL);
-            runtime.create(r.id(), dir, CreateOptions.defaults().withStdio(stdio), Supervision.MONITOR);
+            runtimeFor(r).create(r.id(), dir, stdio);
             store.writeState(r.id(), new ContainerState(true, now()));
             try {
-                runtime.start(r.id());
+                runtimeFor(r).start(r.id());
             } catch (ContainerException e) {
                 // The runtime can miss a process that ran and exited within its fifo poll; the monitor's exit
                 // file tells: then it did start (and is already done).
                 if (!exitFileAppears(dir.resolve("exit"))) throw e;
             }
+            net.started();
         } catch (LaunchException e) {
             store.writeState(r.id(), new ContainerState(false, null));
             throw new EngineException(startError(e), e.exitCode() == 1 ? 125 : e.exitCode(), e);
         } catch (ContainerException e) {
             throw new EngineException(e.getMessage(), 125, e);
+        } catch (dev.hako.runtime.config.ConfigException e) {
+            // the bundle was refused before anything ran (e.g. a bind source that is gone): still "created"
+            store.writeState(r.id(), new ContainerState(false, null));
+            throw new EngineException(e.getMessage(), 125, e);
         } finally {
-            Fs.close(dirFd);
+            if (dirFd >= 0) Fs.close(dirFd);
+            net.close();
         }
     }
 
@@ -259,7 +281,10 @@ public final class Engine {
     /** @param signal overrides the StopSignal (docker stop --signal); null: the container's */
     public void stop(String ref, Integer timeoutSeconds, String signal) {
         ContainerRecord r = store.lookup(ref);
-        if (!status(r).running()) return;
+        if (!status(r).running()) {
+            network.detach(r.id()); // it exited on its own: its address goes now
+            return;
+        }
         String name = signal != null && !signal.isEmpty() ? signal : r.stopSignal();
         int sig;
         try {
@@ -269,9 +294,11 @@ public final class Engine {
         }
         int t = timeoutSeconds != null ? timeoutSeconds : r.stopTimeout() != null ? r.stopTimeout() : 10;
         signal(r, sig, false);
-        if (t > 0 && awaitExit(r, Duration.ofSeconds(t))) return;
-        signal(r, SIGKILL, true);
-        if (!awaitExit(r, Duration.ofSeconds(30))) throw new EngineException("container " + r.id() + " did not stop after SIGKILL");
+        if (!(t > 0 && awaitExit(r, Duration.ofSeconds(t)))) {
+            signal(r, SIGKILL, true);
+            if (!awaitExit(r, Duration.ofSeconds(30))) throw new EngineException("container " + r.id() + " did not stop after SIGKILL");
+        }
+        network.detach(r.id()); // docker: a stopped container holds no address
     }
 
     /** docker kill. */
@@ -294,7 +321,7 @@ public final class Engine {
         if (!s.running()) throw new EngineException("container " + r.id() + " is not running", 1, null);
         if (s.state().equals("paused")) throw new EngineException("container " + r.id() + " is already paused", 1, null);
         try {
-            runtime.pause(r.id());
+            runtimeFor(r).pause(r.id());
         } catch (ContainerException e) {
             throw new EngineException(e.getMessage(), 1, e);
         }
@@ -305,7 +332,7 @@ public final class Engine {
         ContainerRecord r = store.lookup(ref);
         if (!status(r).state().equals("paused")) throw new EngineException("container " + r.id() + " is not paused", 1, null);
         try {
-            runtime.resume(r.id());
+            runtimeFor(r).resume(r.id());
         } catch (ContainerException e) {
             throw new EngineException(e.getMessage(), 1, e);
         }
@@ -313,7 +340,7 @@ public final class Engine {
 
     private void signal(ContainerRecord r, int sig, boolean all) {
         try {
-            runtime.kill(r.id(), sig, all);
+            runtimeFor(r).kill(r.id(), sig, all);
         } catch (ContainerException e) {
             // it died meanwhile: nothing to signal
         }
@@ -347,8 +374,9 @@ public final class Engine {
 
     /** Runtime state (cgroup), the snapshot mount and directory, the container's directory, then its volumes' use. */
     private void removeFiles(String id, boolean removeVolumes) {
+        network.detach(id);
         try {
-            runtime.delete(id, true);
+            runtimeFor(id).delete(id, true);
         } catch (ContainerException e) {
             throw new EngineException("remove container " + id + ": " + e.getMessage(), e);
         }
@@ -403,7 +431,7 @@ public final class Engine {
         Process exec = new Process(false, null, u, args, null, List.copyOf(e), cwd, p.capabilities(), p.rlimits(),
                 p.noNewPrivileges(), p.apparmorProfile(), p.oomScoreAdj(), p.selinuxLabel(), null, null, null);
         try {
-            return runtime.exec(r.id(), exec, new ExecOptions(null, null, 0, detach, false, stdio));
+            return runtimeFor(r).exec(r.id(), exec, new ExecOptions(null, null, 0, detach, false, stdio));
         } catch (LaunchException ex) {
             throw new EngineException(startError(ex).replace("create task for container", "exec in container"),
                     ex.exitCode() == 1 ? 126 : ex.exitCode(), ex);
@@ -490,6 +518,7 @@ public final class Engine {
      * to see them exit, the next listing cleans them up (their monitor cannot run hako).
      */
     public List<ContainerView> list() {
+        network.sweep();
         List<ContainerView> out = new ArrayList<>();
         for (ContainerRecord r : store.list()) {
             ContainerView v = view(r);
@@ -522,7 +551,7 @@ public final class Engine {
         if (fromFile != null) return fromFile;
         ContainerInfo info;
         try {
-            info = runtime.state(r.id());
+            info = runtimeFor(r).state(r.id());
         } catch (RuntimeException e) {
             info = null;
         }
@@ -557,6 +586,22 @@ public final class Engine {
     }
 
     static String now() { return RFC3339_NANO.format(Instant.now()); }
+
+    /** The OCI runtime the container was created with (--runtime; the built-in one by default). */
+    private ContainerRuntime runtimeFor(ContainerRecord r) {
+        String name = r.options().runtime;
+        return name == null || name.isEmpty() ? new BuiltinRuntime(runtime) : ExternalRuntime.of(name, runRoot);
+    }
+
+    private ContainerRuntime runtimeFor(String id) {
+        ContainerRecord r;
+        try {
+            r = store.lookup(id);
+        } catch (RuntimeException e) {
+            return new BuiltinRuntime(runtime); // a half-made container: nothing but the built-in state to clear
+        }
+        return runtimeFor(r);
+    }
 
     private static void sleep(long ms) {
         try {

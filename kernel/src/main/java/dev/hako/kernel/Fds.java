@@ -198,10 +198,13 @@ public final class Fds {
      * A listening unix stream socket bound at {@code path} (a path socket, never abstract), close-on-exec.
      * Used for console sockets (the pty master arrives with SCM_RIGHTS, see {@link #receive}).
      */
-    public static int listenUnix(String path, int backlog) {
+    public static int listenUnix(String path, int backlog) { return listenUnix(path, backlog, SOCK_STREAM); }
+
+    /** {@link #listenUnix(String, int)} of socket type {@code type} ({@link #SOCK_SEQPACKET}: message boundaries kept). */
+    public static int listenUnix(String path, int backlog, int type) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment e = Native.errnoSegment(a);
-            int s = Native.check((int) SOCKET.H.invokeExact(e, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), e, "socket", path);
+            int s = Native.check((int) SOCKET.H.invokeExact(e, AF_UNIX, type | SOCK_CLOEXEC, 0), e, "socket", path);
             try {
                 Native.check((int) BIND.H.invokeExact(e, s, sockaddr(a, path), 110), e, "bind", path);
                 Native.check((int) LISTEN.H.invokeExact(e, s, backlog), e, "listen", path);

@@ -59,7 +59,7 @@ public final class ContainerCommands {
             try {
                 return execute();
             } catch (EngineException e) {
-                err().println("Error: " + e.getMessage());
+                err().println((e instanceof RunFlagSupport.DaemonError ? "Error response from daemon: " : "Error: ") + e.getMessage());
                 if (debug()) e.printStackTrace(err());
                 return e.exitCode();
             } finally {
@@ -153,12 +153,50 @@ public final class ContainerCommands {
         @Option(names = "--mount", description = "Attach a filesystem mount to the container (type=bind|volume|tmpfs,source=…,target=…)")
         List<String> mounts = new ArrayList<>();
         // ---- network flags
+        // ---- run flags
+        @Option(names = "--env-file", description = "Read in a file of environment variables") List<Path> envFiles = new ArrayList<>();
+        @Option(names = {"-l", "--label"}, description = "Set meta data on a container") List<String> labels = new ArrayList<>();
+        @Option(names = "--label-file", description = "Read in a line delimited file of labels") List<Path> labelFiles = new ArrayList<>();
+        @Option(names = "--ulimit", description = "Ulimit options (NAME=SOFT[:HARD])") List<String> ulimits = new ArrayList<>();
+        @Option(names = "--device", description = "Add a host device to the container") List<String> devices = new ArrayList<>();
+        @Option(names = {"-c", "--cpu-shares"}, description = "CPU shares (relative weight)") long cpuShares;
+        @Option(names = "--cpuset-cpus", description = "CPUs in which to allow execution (0-3, 0,1)") String cpusetCpus;
+        @Option(names = "--cpuset-mems", description = "MEMs in which to allow execution (0-3, 0,1)") String cpusetMems;
+        @Option(names = "--cpu-period", description = "Limit CPU CFS (Completely Fair Scheduler) period") long cpuPeriod;
+        @Option(names = "--cpu-quota", description = "Limit CPU CFS (Completely Fair Scheduler) quota") long cpuQuota;
+        @Option(names = "--memory-swap", description = "Swap limit equal to memory plus swap: '-1' to enable unlimited swap") String memorySwap;
+        @Option(names = "--memory-reservation", description = "Memory soft limit") String memoryReservation;
+        @Option(names = "--oom-score-adj", description = "Tune host's OOM preferences (-1000 to 1000)") int oomScoreAdj;
+        @Option(names = "--group-add", description = "Add additional groups to join") List<String> groupAdd = new ArrayList<>();
+        @Option(names = "--platform", description = "Set platform if server is multi-platform capable") String platform;
+        @Option(names = "--pull", description = "Pull image before running (\"always\", \"missing\", \"never\")", defaultValue = "missing") String pull;
+        @Option(names = "--cidfile", description = "Write the container ID to the file") String cidfile;
+        @Option(names = "--runtime", description = "Runtime to use for this container (runc, crun or a path)") String runtime;
+        @Option(names = {"--network", "--net"}, description = "Connect a container to a network (bridge, none, host, container:NAME, a network)") List<String> networks = new ArrayList<>();
+        @Option(names = "--ip", description = "IPv4 address (e.g., 172.30.100.104)") String ip;
+        @Option(names = {"--network-alias", "--net-alias"}, description = "Add network-scoped alias for the container") List<String> networkAliases = new ArrayList<>();
+        @Option(names = {"-p", "--publish"}, description = "Publish a container's port(s) to the host") List<String> publish = new ArrayList<>();
+        @Option(names = {"-P", "--publish-all"}, description = "Publish all exposed ports to random ports") boolean publishAll;
+        @Option(names = "--dns", description = "Set custom DNS servers") List<String> dns = new ArrayList<>();
+        @Option(names = "--dns-search", description = "Set custom DNS search domains") List<String> dnsSearch = new ArrayList<>();
+        @Option(names = {"--dns-option", "--dns-opt"}, description = "Set DNS options") List<String> dnsOptions = new ArrayList<>();
+        @Option(names = "--add-host", description = "Add a custom host-to-IP mapping (host:ip)") List<String> addHosts = new ArrayList<>();
         @Parameters(index = "0", paramLabel = "IMAGE") String image;
         @Parameters(index = "1..*", paramLabel = "COMMAND") List<String> command = new ArrayList<>();
 
         ContainerRecord createContainer() {
             if (tty || interactive) throw new EngineException("-t and -i are not supported yet (no attach in the monitor)", 125, null);
-            return engine().create(image, name, runOptions(), rm && autoRemoveOnExit());
+            RunOptions o = runOptions();
+            RunFlagSupport.checkCidFile(cidfile);
+            RunFlagSupport.ensureImage(engine(), image, pull, platform, err());
+            ContainerRecord r = engine().create(image, name, o, rm && autoRemoveOnExit());
+            try {
+                RunFlagSupport.writeCidFile(cidfile, r.id());
+            } catch (EngineException e) {
+                engine().remove(r.id(), true);
+                throw e;
+            }
+            return r;
         }
 
         /** The flags as the engine takes them; each concern fills its own part. */
@@ -200,6 +238,34 @@ public final class ContainerCommands {
             // ---- volumes and mounts
             o.mounts = mounts;
             // ---- network
+            // ---- run flags
+            List<String> fromFiles = new ArrayList<>();
+            for (Path f : envFiles) fromFiles.addAll(RunFlagSupport.readKeyValueFile(f, System::getenv));
+            o.env.addAll(0, fromFiles);  // docker: the files first, then -e
+            for (Path f : labelFiles) for (String l : RunFlagSupport.readKeyValueFile(f, null)) RunFlagSupport.putLabel(o.labels, l);
+            for (String l : labels) RunFlagSupport.putLabel(o.labels, l);
+            o.ulimits = ulimits;
+            o.devices = devices;
+            o.cpuShares = cpuShares;
+            o.cpusetCpus = cpusetCpus;
+            o.cpusetMems = cpusetMems;
+            o.cpuPeriod = cpuPeriod;
+            o.cpuQuota = cpuQuota;
+            o.memorySwap = "-1".equals(memorySwap) ? -1 : bytes(memorySwap, "--memory-swap");
+            o.memoryReservation = bytes(memoryReservation, "--memory-reservation");
+            o.oomScoreAdj = oomScoreAdj;
+            o.groupAdd = groupAdd;
+            o.platform = platform;
+            o.runtime = runtime;
+            o.networks = networks;
+            o.ip = ip;
+            o.networkAliases = networkAliases;
+            o.publish = publish;
+            o.publishAll = publishAll;
+            o.dns = dns;
+            o.dnsSearch = dnsSearch;
+            o.dnsOptions = dnsOptions;
+            o.addHosts = addHosts;
             return o;
         }
 
@@ -431,11 +497,13 @@ public final class ContainerCommands {
         @Option(names = {"-q", "--quiet"}, description = "Only display container IDs") boolean quiet;
         @Option(names = "--no-trunc", description = "Don't truncate output") boolean noTrunc;
         @Option(names = "--format", description = "Format output using a Go template, or 'table', or 'json'") String format;
+        @Option(names = {"-f", "--filter"}, description = "Filter output based on conditions provided (label=, name=, id=, status=, ancestor=)") List<String> filters;
 
         @Override
         int execute() {
+            PsFilter filter = new PsFilter(filters);
             List<ContainerView> views = new ArrayList<>(engine().list());
-            views.removeIf(v -> !all && !v.status().running());
+            views.removeIf(v -> !all && !filter.impliesAll() && !v.status().running() || !filter.test(v));
             views.sort((a, b) -> b.record().created().compareTo(a.record().created())); // newest first, as docker
             if (quiet) {
                 for (ContainerView v : views) out().println(noTrunc ? v.record().id() : v.record().shortId());
@@ -454,11 +522,11 @@ public final class ContainerCommands {
                 row.put("CreatedAt", r.created());
                 row.put("Status", statusText(v, now));
                 row.put("State", v.status().state());
-                row.put("Ports", "");
+                row.put("Ports", NetworkCommands.portsColumn(engine(), r.id()));
                 row.put("Names", r.name());
                 row.put("Labels", String.join(",", r.labels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
                 row.put("Mounts", "");
-                row.put("Networks", "");
+                row.put("Networks", NetworkCommands.networksColumn(engine(), r.id()));
                 row.put("Size", "");
                 rows.add(row);
             }
@@ -509,8 +577,10 @@ public final class ContainerCommands {
         int execute() {
             List<Object> out = new ArrayList<>();
             int code = forEach(refs, ref -> {
-                Map<String, Object> d = details(engine().inspect(ref));
+                var v = engine().inspect(ref);
+                Map<String, Object> d = details(v);
                 d.put("Mounts", dev.hako.cli.VolumeCommands.mountsJson(engine().mounts(ref))); // ---- volumes and mounts
+                NetworkCommands.addSettings(engine(), d, v.record().id());
                 out.add(d);
             });
             if (format != null && !format.isEmpty()) {
@@ -544,8 +614,10 @@ public final class ContainerCommands {
         d.put("Image", r.imageId());
         d.put("Name", "/" + r.name());
         d.put("Config", Map.of("Image", r.image(), "StopSignal", r.stopSignal() == null ? "" : r.stopSignal(),
-                "Labels", r.labels()));
-        d.put("HostConfig", Map.of("AutoRemove", r.autoRemove()));
+                "Labels", new java.util.TreeMap<>(r.labels()))); // Go marshals maps sorted by key
+        Map<String, Object> hostConfig = new LinkedHashMap<>(Map.of("AutoRemove", r.autoRemove()));
+        RunFlagSupport.hostConfig(r.options(), hostConfig);
+        d.put("HostConfig", hostConfig);
         return d;
     }
 

@@ -90,8 +90,9 @@ public final class ContainerSpecBuilder {
                 null, null, null, null, "/hako/" + id, resources(o), null, sec.seccomp(),
                 o.sysctls.isEmpty() ? null : new LinkedHashMap<>(o.sysctls),
                 o.privileged ? List.of() : MASKED_PATHS, o.privileged ? List.of() : READONLY_PATHS, null, null, null);
-        return new Spec("1.2.0", process, new Root(rootfs.toString(), o.readOnly), hostname, null,
+        Spec spec = new Spec("1.2.0", process, new Root(rootfs.toString(), o.readOnly), hostname, null,
                 mounts(o, etc, userMounts), null, Map.of(), linux);
+        return RunFlags.apply(spec, o, rootfs);
     }
 
     /** Entrypoint + Cmd with docker's override rules: --entrypoint drops the image's Cmd too. */

@@ -69,6 +69,47 @@ public final class RunOptions {
     public List<String> mounts = new ArrayList<>();
 
     // ---- network
+    /** --network bridge|none|host|container:NAME|NETWORK (repeatable; empty: the default network) */
+    public List<String> networks = new ArrayList<>();
+    /** --ip (on the first network) */
+    public String ip;
+    /** --network-alias (on the first network) */
+    public List<String> networkAliases = new ArrayList<>();
+    /** -p [ip:][hostPort:]containerPort[/proto] */
+    public List<String> publish = new ArrayList<>();
+    /** -P: every port the image exposes, to a free host port */
+    public boolean publishAll;
+    public List<String> dns = new ArrayList<>();
+    public List<String> dnsSearch = new ArrayList<>();
+    public List<String> dnsOptions = new ArrayList<>();
+    /** --add-host name:ip */
+    public List<String> addHosts = new ArrayList<>();
+
+    // ---- run flags (applied by RunFlags; -l/--label and --label-file fill labels, --env-file fills env)
+    /** --ulimit NAME=SOFT[:HARD] */
+    public List<String> ulimits = new ArrayList<>();
+    /** --device HOST[:CONTAINER][:rwm] */
+    public List<String> devices = new ArrayList<>();
+    /** --cpu-shares (0: the default 1024) */
+    public long cpuShares;
+    /** --cpuset-cpus / --cpuset-mems: "0-1,3" */
+    public String cpusetCpus;
+    public String cpusetMems;
+    /** --cpu-period / --cpu-quota (microseconds; quota -1: unlimited) */
+    public long cpuPeriod;
+    public long cpuQuota;
+    /** --memory-swap: memory + swap (-1: unlimited, 0: not given) */
+    public long memorySwap;
+    /** --memory-reservation (soft limit) */
+    public long memoryReservation;
+    /** --oom-score-adj (-1000..1000) */
+    public int oomScoreAdj;
+    /** --group-add GROUP|GID */
+    public List<String> groupAdd = new ArrayList<>();
+    /** --platform the image was pulled for (pull-on-run) */
+    public String platform;
+    /** --runtime: null or "" for the built-in one; runc, crun or an absolute path of an OCI runtime */
+    public String runtime;
 
     public RunOptions() {}
 
@@ -82,7 +123,15 @@ public final class RunOptions {
     /** Refuses what no container can have; the CLI maps the message to docker's wording. */
     public RunOptions validate() {
         if (memory < 0 || cpus < 0 || pidsLimit < 0 || shmSize < 0) throw new IllegalArgumentException("limits must not be negative");
+        RunFlags.validate(this);
         return this;
+    }
+
+    /** Whether any flag of the "run flags" section that changes the spec was given. */
+    public boolean hasRunFlags() {
+        return !ulimits.isEmpty() || !devices.isEmpty() || cpuShares != 0 || cpusetCpus != null || cpusetMems != null
+                || cpuPeriod != 0 || cpuQuota != 0 || memorySwap != 0 || memoryReservation != 0 || oomScoreAdj != 0
+                || !groupAdd.isEmpty();
     }
 
     /** Equal when they serialise alike (as stored in container.json). */

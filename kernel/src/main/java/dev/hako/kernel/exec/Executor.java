@@ -68,32 +68,33 @@ public final class Executor {
             toClose.add(sync[1]);
 
             // Every source is first duplicated above all targets, so the dup2 actions cannot clobber each other.
-            List<Spawn.FdAction> actions = new ArrayList<>();
+            Spawner spawner = Spawner.current();
+            List<Spawner.FdAction> actions = new ArrayList<>();
             Stdio.Stream[] streams = {stdio.in(), stdio.out(), stdio.err()};
             for (int t = 0; t < 3; t++) {
                 switch (streams[t]) {
-                    case Stdio.Inherit i -> actions.add(new Spawn.FdAction(t, dupHigh(t, high, toClose)));
-                    case Stdio.Fd f -> actions.add(new Spawn.FdAction(t, dupHigh(f.fd(), high, toClose)));
-                    case Stdio.Null x -> actions.add(new Spawn.FdAction(t, -1));
+                    case Stdio.Inherit i -> actions.add(callerFd(spawner, t, t, high, toClose));
+                    case Stdio.Fd f -> actions.add(local(t, dupHigh(f.fd(), high, toClose)));
+                    case Stdio.Null x -> actions.add(new Spawner.FdAction(t, Spawner.FdAction.Kind.NULL, -1));
                     case Stdio.Pipe p -> {
                         int[] pipe = Fds.pipe();
                         int childEnd = t == 0 ? pipe[0] : pipe[1];
                         parentPipe[t] = t == 0 ? pipe[1] : pipe[0];
                         toClose.add(childEnd);
-                        actions.add(new Spawn.FdAction(t, dupHigh(childEnd, high, toClose)));
+                        actions.add(local(t, dupHigh(childEnd, high, toClose)));
                     }
                 }
             }
-            for (int fd = 3; fd < 3 + n; fd++) actions.add(new Spawn.FdAction(fd, dupHigh(fd, high, toClose)));
-            actions.add(new Spawn.FdAction(syncTarget, dupHigh(sync[1], high, toClose)));
-            actions.add(new Spawn.FdAction(planTarget, dupHigh(planFd, high, toClose)));
+            for (int fd = 3; fd < 3 + n; fd++) actions.add(callerFd(spawner, fd, fd, high, toClose));
+            actions.add(local(syncTarget, dupHigh(sync[1], high, toClose)));
+            actions.add(local(planTarget, dupHigh(planFd, high, toClose)));
             // the sealed binary is exec'ed through /proc/self/fd of the child, so it must survive closefrom
-            actions.add(new Spawn.FdAction(exeTarget, dupHigh(Binary.fd(), high, toClose)));
+            actions.add(local(exeTarget, dupHigh(Binary.fd(), high, toClose)));
 
             List<String> argv = List.of("hako-executor", "--sync", Integer.toString(syncTarget), "--plan", Integer.toString(planTarget),
                     "--supervision", supervision.name().toLowerCase(java.util.Locale.ROOT));
-            int pid = Spawn.spawn("/proc/self/fd/" + exeTarget, argv, actions, high);
-            Launch launch = new Launch(plan, supervision, pid, sync[0], parentPipe);
+            int pid = spawner.spawn("/proc/self/fd/" + exeTarget, argv, actions, high);
+            Launch launch = new Launch(plan, supervision, pid, sync[0], parentPipe, spawner);
             ok = true;
             launch.awaitPid();
             return launch;
@@ -104,6 +105,16 @@ public final class Executor {
                 for (int fd : parentPipe) closeQuietly(fd);
             }
         }
+    }
+
+    private static Spawner.FdAction local(int target, int fd) {
+        return new Spawner.FdAction(target, Spawner.FdAction.Kind.LOCAL, fd);
+    }
+
+    /** The caller's fd {@code fd}: this JVM's own when it spawns locally, else the remote spawner's. */
+    private static Spawner.FdAction callerFd(Spawner spawner, int target, int fd, int high, List<Integer> toClose) {
+        if (spawner.local()) return local(target, dupHigh(fd, high, toClose));
+        return new Spawner.FdAction(target, Spawner.FdAction.Kind.CALLER, fd);
     }
 
     private static int dupHigh(int fd, int min, List<Integer> toClose) {

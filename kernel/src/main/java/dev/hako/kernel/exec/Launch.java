@@ -38,10 +38,12 @@ public final class Launch implements AutoCloseable {
     private Integer exitCode;
     private int executorStatus = -1;
     private final int[] pipes;
+    private final Spawner spawner;
     private OutputStream stdin;
     private InputStream stdout, stderr;
 
-    Launch(LaunchPlan plan, Supervision supervision, int executorPid, int sync, int[] pipes) {
+    Launch(LaunchPlan plan, Supervision supervision, int executorPid, int sync, int[] pipes, Spawner spawner) {
+        this.spawner = spawner;
         this.plan = plan;
         this.supervision = plan.mode() == LaunchPlan.Mode.CREATE ? Supervision.DETACH : supervision;
         this.executorPid = executorPid;
@@ -51,7 +53,7 @@ public final class Launch implements AutoCloseable {
         try {
             p = Pidfd.open(executorPid);
         } catch (SyscallException ignored) {
-            // cannot happen for an unreaped child; without it close() still reaps
+            // cannot happen for an unreaped child (ours or the remote spawner's); without it close() still reaps
         }
         this.executor = p;
     }
@@ -66,7 +68,7 @@ public final class Launch implements AutoCloseable {
     /** A pidfd of the container process, open from the pid report on; owned by this Launch. */
     public Pidfd pidfd() { return process; }
 
-    /** Host pid of the executor process (a child of this JVM). */
+    /** Host pid of the executor process (a child of this JVM, or of the remote {@link Spawner}'s process). */
     public int executorPid() { return executorPid; }
 
     /** The JVM's end of a {@link Stdio.Pipe} stdin; null if stdin is not a pipe. */
@@ -249,7 +251,7 @@ public final class Launch implements AutoCloseable {
 
     private int reapExecutor() {
         if (!executorReaped) {
-            executorStatus = Pidfd.waitChild(executorPid);
+            executorStatus = spawner.waitChild(executorPid);
             executorReaped = true;
         }
         return executorStatus;

@@ -41,12 +41,9 @@ final class Spawn {
     private static final MethodHandle SIGEMPTYSET = Native.plainFunction("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle SIGFILLSET = Native.plainFunction("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
-    /** One fd of the child: a dup2 of {@code source}, or /dev/null opened read-write when source is -1. */
-    record FdAction(int target, int source) {}
-
     private Spawn() {}
 
-    static int spawn(String path, List<String> argv, List<FdAction> actions, int closeFrom) {
+    static int spawn(String path, List<String> argv, List<Spawner.FdAction> actions, int closeFrom) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fa = a.allocate(1024, 16);
             MemorySegment attr = a.allocate(1024, 16);
@@ -54,9 +51,12 @@ final class Spawn {
             check((int) ATTR_INIT.invokeExact(attr), "posix_spawnattr_init");
             try {
                 MemorySegment devNull = a.allocateFrom("/dev/null");
-                for (FdAction act : actions) {
-                    if (act.source() < 0) check((int) FA_OPEN.invokeExact(fa, act.target(), devNull, 2 /* O_RDWR */, 0), "addopen");
-                    else check((int) FA_DUP2.invokeExact(fa, act.source(), act.target()), "adddup2");
+                for (Spawner.FdAction act : actions) {
+                    switch (act.kind()) {
+                        case NULL -> check((int) FA_OPEN.invokeExact(fa, act.target(), devNull, 2 /* O_RDWR */, 0), "addopen");
+                        case LOCAL -> check((int) FA_DUP2.invokeExact(fa, act.fd(), act.target()), "adddup2");
+                        case CALLER -> throw new IllegalArgumentException("caller fds are dup'ed to local ones first");
+                    }
                 }
                 check((int) FA_CLOSEFROM.invokeExact(fa, closeFrom), "addclosefrom_np");
                 MemorySegment empty = a.allocate(128, 8), full = a.allocate(128, 8);

@@ -67,18 +67,18 @@ final class Actions {
         });
     }
 
-    private static dev.hako.runtime.container.CreateOptions libraryOptions(CreateOptions o) {
+    private dev.hako.runtime.container.CreateOptions libraryOptions(CreateOptions o) {
         return new dev.hako.runtime.container.CreateOptions(emptyToNull(o.consoleSocket()),
-                o.pidFile() == null || o.pidFile().isEmpty() ? null : Path.of(o.pidFile()).toAbsolutePath(),
+                o.pidFile() == null || o.pidFile().isEmpty() ? null : g.path(o.pidFile()),
                 o.preserveFds(), o.noPivot(), o.noNewKeyring(), Stdio.inherit());
     }
 
     int create(CreateOptions o) {
-        return perform(() -> runtime().create(o.id(), o.bundlePath(), libraryOptions(o)));
+        return perform(() -> runtime().create(o.id(), o.bundlePath(g.caller()), libraryOptions(o)));
     }
 
     int run(CreateOptions o) {
-        return call(() -> runtime().run(o.id(), o.bundlePath(), libraryOptions(o), o.detach(), o.keep()));
+        return call(() -> runtime().run(o.id(), o.bundlePath(g.caller()), libraryOptions(o), o.detach(), o.keep()));
     }
 
     int start(String id) { return perform(() -> runtime().start(id)); }
@@ -268,7 +268,7 @@ final class Actions {
         }
         Process p = c.process(base);
         var o = new ExecOptions(emptyToNull(c.consoleSocket),
-                c.pidFile == null || c.pidFile.isEmpty() ? null : Path.of(c.pidFile).toAbsolutePath(),
+                c.pidFile == null || c.pidFile.isEmpty() ? null : g.path(c.pidFile),
                 c.preserveFds, c.detach, c.ignorePaused, Stdio.inherit(), c.cgroups);
         return call(() -> runtime().exec(id, p, o));
     }

@@ -9,7 +9,10 @@ import java.nio.file.Path;
 public record CreateOptions(String id, String bundle, String consoleSocket, String pidFile, boolean noPivot,
                             boolean noNewKeyring, int preserveFds, boolean detach, boolean keep) {
 
-    public Path bundlePath() {
-        return bundle == null || bundle.isEmpty() ? Path.of("").toAbsolutePath() : Path.of(bundle).toAbsolutePath();
+    public Path bundlePath() { return bundlePath(Caller.self()); }
+
+    /** The bundle directory as {@code caller} means it. */
+    public Path bundlePath(Caller caller) {
+        return bundle == null || bundle.isEmpty() ? caller.cwd() : caller.resolve(bundle);
     }
 }

@@ -82,7 +82,7 @@ public final class ExecCommand implements CommandSpec.Command {
         if (process != null) {
             Process p;
             try {
-                p = Json.read(Path.of(process), Process.class);
+                p = Json.read(g.path(process), Process.class);
             } catch (OciException e) {
                 throw new CliException(e.getMessage(), e);
             }

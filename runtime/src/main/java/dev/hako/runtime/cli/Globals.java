@@ -29,9 +29,11 @@ public final class Globals {
     private final PrintStream out;
     private final PrintStream err;
     private final InputStream in;
+    private final Caller caller;
     private RuntimeLog runtimeLog;
 
-    Globals(ParsedArgs a, PrintStream out, PrintStream err, InputStream in) {
+    Globals(ParsedArgs a, PrintStream out, PrintStream err, InputStream in, Caller caller) {
+        this.caller = caller;
         this.debug = a.bool("debug");
         this.log = a.string("log");
         this.logFormat = a.string("log-format", "text");
@@ -47,8 +49,14 @@ public final class Globals {
     public PrintStream err() { return err; }
     public InputStream in() { return in; }
 
+    /** The process that ran the command. */
+    public Caller caller() { return caller; }
+
+    /** A path argument as the caller means it (absolute). */
+    public Path path(String p) { return caller.resolve(p); }
+
     /** The state root (--root), absolute. */
-    public Path root() { return Path.of(root).toAbsolutePath(); }
+    public Path root() { return path(root); }
 
     /** The log as the global options ask; while they are invalid, text on stderr. */
     public synchronized RuntimeLog log() {
@@ -59,7 +67,9 @@ public final class Globals {
             } catch (IllegalArgumentException e) {
                 return RuntimeLog.stderrText(err);
             }
-            runtimeLog = new RuntimeLog(log, f, debug, err);
+            // /dev/stderr stays as is: RuntimeLog writes it to err, which is the caller's stderr
+            String file = log == null || log.isEmpty() || log.equals("/dev/stderr") ? log : path(log).toString();
+            runtimeLog = new RuntimeLog(file, f, debug, err);
         }
         return runtimeLog;
     }

@@ -39,6 +39,11 @@ public final class Main {
     }
 
     public static int run(String[] args, PrintStream out, PrintStream err, InputStream in) {
+        return run(args, out, err, in, Caller.self());
+    }
+
+    /** Runs one command line for {@code caller} (the runtime service runs them for other processes). */
+    public static int run(String[] args, PrintStream out, PrintStream err, InputStream in, Caller caller) {
         List<String> argv = Arrays.asList(args);
         ParsedArgs g;
         try {
@@ -48,7 +53,7 @@ public final class Main {
             RuntimeLog.stderrText(err).error(e.getMessage());
             return 1;
         }
-        Globals globals = new Globals(g, out, err, in);
+        Globals globals = new Globals(g, out, err, in, caller);
         List<String> rest = g.args();
         if (rest.isEmpty()) {
             if (g.bool("version")) {
@@ -103,7 +108,7 @@ public final class Main {
         CommandSpec spec = find(rest.getFirst());
         if (spec == null) throw new ParsedArgs.BadFlag("no such command " + rest.getFirst());
         ParsedArgs a = ParsedArgs.parse(spec.flags(), rest.subList(1, rest.size()), spec.interspersed());
-        return spec.factory().create(new Globals(g, System.out, System.err, System.in), a);
+        return spec.factory().create(new Globals(g, System.out, System.err, System.in, Caller.self()), a);
     }
 
     private static CommandSpec find(String name) {

@@ -35,7 +35,7 @@ public final class SpecCommand implements CommandSpec.Command {
 
     @Override
     public int execute() throws IOException {
-        Path dir = bundle == null ? Path.of("").toAbsolutePath() : Path.of(bundle).toAbsolutePath();
+        Path dir = bundle == null ? g.caller().cwd() : g.path(bundle);
         if (!Files.isDirectory(dir)) throw new CliException("chdir " + bundle + ": no such file or directory");
         long uid = 0, gid = 0;
         if (rootless) {

@@ -76,7 +76,7 @@ public final class UpdateCommand implements CommandSpec.Command {
         if (resources != null) {
             byte[] json;
             try {
-                json = resources.equals("-") ? stdin.readAllBytes() : Files.readAllBytes(Path.of(resources));
+                json = resources.equals("-") ? stdin.readAllBytes() : Files.readAllBytes(g.path(resources));
             } catch (IOException e) {
                 throw new CliException("open " + resources + ": " + e.getMessage(), e);
             }
