@@ -75,32 +75,35 @@ skopeo copy -q --dest-tls-verify=false "oci:$img:bench" "docker://$ref"
 
 # ---- runs ----
 now() { date +%s.%N; }
-declare -A times
+declare -A times cpus
+cpu=(/usr/bin/time -f '%U %S' -o "$work/cpu")   # user + sys seconds of the tool: meaningful on a loaded machine
 run() {   # $1 tool, $2 run number
   local t0 t1 d=$work/$1-$2
   mkdir -p "$d"; sync
   case $1 in
-    hako)   t0=$(now); bin/hako --root "$d/root" pull -q "$ref" >/dev/null; t1=$(now) ;;
-    skopeo) t0=$(now); skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$d/oci:bench" >/dev/null; t1=$(now) ;;
+    hako)   t0=$(now); "${cpu[@]}" bin/hako --root "$d/root" pull -q "$ref" >/dev/null; t1=$(now) ;;
+    skopeo) t0=$(now); "${cpu[@]}" skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$d/oci:bench" >/dev/null; t1=$(now) ;;
     podman) local rr=/tmp/hkbp-$2-$$; t0=$(now)
-            podman --root "$d/root" --runroot "$rr" --storage-driver overlay --events-backend none \
+            "${cpu[@]}" podman --root "$d/root" --runroot "$rr" --storage-driver overlay --events-backend none \
               pull -q --tls-verify=false "$ref" >/dev/null; t1=$(now)
             podman --root "$d/root" --runroot "$rr" --storage-driver overlay rmi -a -f >/dev/null 2>&1 || true
             umount -R "$d/root/overlay" 2>/dev/null || true; rm -rf "$rr" ;;
   esac
   rm -rf --one-file-system "$d"
   times[$1]+="$(echo "$t1 - $t0" | bc) "
+  cpus[$1]+="$(awk '{print $1 + $2}' "$work/cpu") "
 }
 for i in $(seq "$N"); do for tool in hako skopeo podman; do run $tool "$i"; done; done
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m}'; }
 printf '\nimage: 5 gzip layers, %s MB compressed, 300 MB unpacked; %s cold pulls per tool from 127.0.0.1 (%s)\n' \
   "$((compressed / 1000000))" "$N" "$(nproc) cores"
-printf '%-8s %10s   %s\n' tool "median s" "runs (s)"
+printf '%-8s %10s %12s   %s\n' tool "median s" "median cpu s" "runs (s)"
 for tool in hako skopeo podman; do
   m=$(echo "${times[$tool]}" | median); eval "m_$tool=$m"
-  printf '%-8s %10s   %s\n' "$tool" "$m" "${times[$tool]}"
+  printf '%-8s %10s %12s   %s\n' "$tool" "$m" "$(echo "${cpus[$tool]}" | median)" "${times[$tool]}"
 done
+echo "(cpu = user + sys of the tool's processes, not the registry's; load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 printf 'ratios: hako/skopeo = %.2f   hako/podman = %.2f   (< 1 = hako faster)\n' \
   "$(echo "$m_hako / $m_skopeo" | bc -l)" "$(echo "$m_hako / $m_podman" | bc -l)"
 echo "(skopeo only downloads and verifies into an OCI dir; hako and podman also unpack the layers)"

@@ -172,6 +172,20 @@ void log_write(const char *buf, size_t n);
 void lifecycle_monitor_running(int dirfd);
 int lifecycle_should_restart(int dirfd, int code); /* backoff in ms, 0: no restart */
 void lifecycle_restart(int dirfd, int backoff_ms);
+void monitor_log_raw(const char *data, size_t len); /* one stdout record as is (a pty's output) */
+
+/* attach.c: the monitor's attach socket, stdin (-i) and pty master (terminal); see ATTACH.md */
+#define ATTACH_POLL_SLOTS 19
+void attach_prepare(int dirfd);     /* in monitor_prepare: socket, stdin pipe */
+int attach_console_open(void);      /* terminal: the end C uses as its console socket */
+void attach_close_fds(void);        /* in C */
+void attach_start(void);            /* in monitor_run: take the pty master */
+int attach_poll(struct pollfd *fds, int n, int *idx, int child_done);
+void attach_handle(struct pollfd *fds, int *idx);
+void attach_output(int is_stderr, const char *data, size_t len);
+int attach_busy(void);              /* the pty may still hold output */
+void attach_drain(void);            /* the container is gone: the pty's rest to the log, the socket removed */
+void attach_finish(int code);       /* after the exit file: the exit code to the clients */
 
 /* small helpers */
 int sys_openat2(int dirfd, const char *path, unsigned long long flags, unsigned long long mode, unsigned long long resolve);

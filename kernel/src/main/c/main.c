@@ -273,6 +273,7 @@ int main(int argc, char **argv) {
     if (g_monitor) monitor_prepare();
     prepare(&p, &prep);
     if (foreground && p.terminal && prep.console_fd < 0) prep.console_fd = console_proxy_open(p.con_h > 0 || p.con_w > 0); /* runc run -t */
+    if (g_monitor && p.terminal && prep.console_fd < 0) prep.console_fd = attach_console_open(); /* the monitor holds the master */
 
     sigset_t set;
     sigemptyset(&set);

@@ -42,6 +42,7 @@ void monitor_prepare(void) {
     close(err[1]);
     mon_pipe[0] = out[0];
     mon_pipe[1] = err[0];
+    attach_prepare(mon_dir); /* attach.c: the attach socket; with -i a stdin pipe as fd 0 */
 
     pid_t pid = fork();
     if (pid < 0) fail("monitor", NULL, errno, "fork");
@@ -57,6 +58,7 @@ void monitor_close_fds(void) {
     if (mon_dir >= 0) close(mon_dir);
     if (mon_log >= 0) close(mon_log);
     for (int i = 0; i < 2; i++) if (mon_pipe[i] >= 0) close(mon_pipe[i]);
+    attach_close_fds();
 }
 
 struct stream {
@@ -158,8 +160,14 @@ static void read_stream(struct stream *s, int fd) {
         s->open = 0;
         return;
     }
+    attach_output(s->name[3] == 'e', s->buf + s->len, (size_t) r); /* std(e)rr */
     s->len += (size_t) r;
     flush_lines(s, 0);
+}
+
+void monitor_log_raw(const char *data, size_t len) {
+    static struct stream tty = {.name = "stdout"};
+    emit(&tty, data, len);
 }
 
 static void write_exit(int code) {
@@ -181,20 +189,24 @@ void monitor_run(pid_t child, int cs, int sync, int sigfd, int child_done, int s
     g_report_fd = -1;
     lifecycle_monitor_running(mon_dir);
     static struct stream streams[2] = {{.name = "stdout", .open = 1}, {.name = "stderr", .open = 1}};
+    attach_start();
     for (;;) {
-        if (child_done && !streams[0].open && !streams[1].open) break;
-        struct pollfd fds[3];
+        if (child_done && !streams[0].open && !streams[1].open && !attach_busy()) break;
+        struct pollfd fds[3 + ATTACH_POLL_SLOTS];
+        int iat[ATTACH_POLL_SLOTS];
         int n = 0, idx[2] = {-1, -1};
         for (int i = 0; i < 2; i++)
             if (streams[i].open) { idx[i] = n; fds[n++] = (struct pollfd){.fd = mon_pipe[i], .events = POLLIN}; }
         int isig = n;
         fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
+        n = attach_poll(fds, n, iat, child_done);
         /* once the init is dead, a writer that escaped its pid namespace must not keep us forever */
         int r = poll(fds, (nfds_t) n, child_done ? 2000 : -1);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) break;
         for (int i = 0; i < 2; i++)
             if (idx[i] >= 0 && fds[idx[i]].revents) read_stream(&streams[i], mon_pipe[i]);
+        attach_handle(fds, iat);
         if (fds[isig].revents) {
             struct signalfd_siginfo si;
             while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
@@ -212,8 +224,10 @@ void monitor_run(pid_t child, int cs, int sync, int sigfd, int child_done, int s
     }
     for (int i = 0; i < 2; i++) if (streams[i].open) flush_lines(&streams[i], 1);
     int code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
+    attach_drain();
     int backoff = lifecycle_should_restart(mon_dir, code); /* lifecycle.c: restart policy */
     write_exit(code);
+    attach_finish(code);
     if (backoff > 0) lifecycle_restart(mon_dir, backoff); /* returns only if it does not restart */
     _exit(0);
 }

@@ -33,6 +33,7 @@ import java.nio.file.Path;
                 // ---- lifecycle commands
                 dev.hako.cli.container.LifecycleCommands.Restart.class,
                 // ---- tty commands
+                dev.hako.cli.container.ContainerCommands.Attach.class,
                 // ---- container extras
                 dev.hako.cli.container.ExtraCommands.TopCommand.class, dev.hako.cli.container.ExtraCommands.StatsCommand.class,
                 dev.hako.cli.container.ExtraCommands.Cp.class, dev.hako.cli.container.ExtraCommands.Export.class,
@@ -72,7 +73,7 @@ public final class Main implements Runnable {
 
     Main(Terminal terminal) { this.terminal = terminal; }
 
-    /** The streams this invocation prints to (commands that write raw bytes, e.g. cp - and export, need them). */
+    /** The streams this invocation prints to (commands that write raw bytes, e.g. cp -, export, attach, need them). */
     public Terminal terminal() { return terminal; }
 
     /** The image service over --root, opened on first use (commands like version don't need it). */

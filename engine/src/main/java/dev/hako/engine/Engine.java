@@ -1,5 +1,7 @@
 package dev.hako.engine;
 
+import dev.hako.engine.attach.AttachClient;
+import dev.hako.engine.attach.AttachSocket;
 import dev.hako.engine.config.ContainerSpecBuilder;
 import dev.hako.engine.config.RunOptions;
 import dev.hako.engine.container.ContainerRecord;
@@ -224,10 +226,16 @@ public final class Engine {
     // ---------------------------------------------------------------- start / stop / kill
 
     /** docker start: launches the container under its monitor. A no-op on a running container. */
-    public void start(String ref) { start(ref, true); }
+    public void start(String ref) { start(ref, null, true); }
+
+    /**
+     * @param beforeStart run once the monitor listens and before the container process runs (attach there to miss
+     *                    no output); not run when the container is already running
+     */
+    public void start(String ref, Runnable beforeStart) { start(ref, beforeStart, true); }
 
     /** @param byUser false when the container's monitor restarts it for its restart policy */
-    private void start(String ref, boolean byUser) {
+    private void start(String ref, Runnable beforeStart, boolean byUser) {
         ContainerRecord r = store.lookup(ref);
         if (status(r).running()) return;
         Path dir = store.dir(r.id());
@@ -241,6 +249,7 @@ public final class Engine {
         }
         ensureMounted(dir);
         VolumeMounts.mountDevices(volumes.store(), dir); // device volumes are unmounted when unused, and by a reboot
+        AttachSocket.writeConfig(dir, r.options().interactive);
         NetworkManager.Attaching net = network.attach(r);
         int dirFd = -1;
         try {
@@ -249,6 +258,7 @@ public final class Engine {
             runtimeFor(r).create(r.id(), dir, stdio);
             store.writeState(r.id(), new ContainerState(true, now()));
             lifecycle.created(dir);
+            if (beforeStart != null) beforeStart.run();
             try {
                 runtimeFor(r).start(r.id());
             } catch (ContainerException e) {
@@ -275,7 +285,7 @@ public final class Engine {
     /** What a container's monitor runs for its restart policy (lifecycle.RestartMain): start it unless stopped. */
     public void restartByPolicy(String id) {
         ContainerRecord r = store.lookup(id);
-        lifecycle.restartByPolicy(store.dir(r.id()), () -> start(r.id(), false),
+        lifecycle.restartByPolicy(store.dir(r.id()), () -> start(r.id(), null, false),
                 code -> store.writeState(r.id(), new ContainerState(true, store.state(r.id()).startedAt())));
     }
 
@@ -441,6 +451,9 @@ public final class Engine {
         }
     }
 
+    /** The monitor's attach socket of a running container (see {@link AttachClient}). */
+    public Path attachSocket(String ref) { return AttachSocket.path(store.dir(store.lookup(ref).id())); }
+
     public JsonFileLog log(String ref) {
         ContainerRecord r = store.lookup(ref);
         if (LogConfig.of(r.options().logDriver, r.options().logOpts).none())
@@ -453,6 +466,15 @@ public final class Engine {
 
     /** docker exec: runs {@code args} in the running container with its process settings; the exit code. */
     public int exec(String ref, List<String> args, List<String> env, String user, String workdir, boolean detach, Stdio stdio) {
+        return exec(ref, args, env, user, workdir, detach, false, stdio);
+    }
+
+    /**
+     * @param tty a terminal for the process (exec -t): in the foreground the executor proxies the pty to {@code
+     *            stdio} (the caller's terminal, which the caller puts into raw mode)
+     */
+    public int exec(String ref, List<String> args, List<String> env, String user, String workdir, boolean detach, boolean tty,
+                    Stdio stdio) {
         ContainerRecord r = store.lookup(ref);
         if (!status(r).running()) throw new EngineException("container " + r.id() + " is not running", 1, null);
         Path dir = store.dir(r.id());
@@ -460,13 +482,14 @@ public final class Engine {
         Process p = spec.process();
         List<String> e = new ArrayList<>(p.env() == null ? List.of() : p.env());
         if (env != null) e.addAll(env);
+        if (tty && e.stream().noneMatch(x -> x.startsWith("TERM="))) e.add("TERM=xterm"); // docker's exec -t
         Process.User u = p.user();
         if (user != null && !user.isEmpty()) {
             var ru = new dev.hako.engine.config.UserResolver(dir.resolve("rootfs")).resolve(user);
             u = new Process.User(ru.uid(), ru.gid(), null, ru.additionalGids().isEmpty() ? null : ru.additionalGids(), null);
         }
         String cwd = workdir != null && !workdir.isEmpty() ? workdir : p.cwd();
-        Process exec = new Process(false, null, u, args, null, List.copyOf(e), cwd, p.capabilities(), p.rlimits(),
+        Process exec = new Process(tty, null, u, args, null, List.copyOf(e), cwd, p.capabilities(), p.rlimits(),
                 p.noNewPrivileges(), p.apparmorProfile(), p.oomScoreAdj(), p.selinuxLabel(), null, null, null);
         try {
             return runtimeFor(r).exec(r.id(), exec, new ExecOptions(null, null, 0, detach, false, stdio));
@@ -516,9 +539,9 @@ public final class Engine {
     public List<Long> pids(String ref) {
         ContainerRecord r = runningOrFail(ref);
         try {
-            return runtime.pids(r.id());
-        } catch (ContainerException e) {
-            throw new EngineException(e.getMessage(), 1, e);
+            return cgroups(r).pids();
+        } catch (RuntimeException e) {
+            throw new EngineException("read the processes of " + r.id() + ": " + e.getMessage(), 1, e);
         }
     }
 
@@ -526,10 +549,17 @@ public final class Engine {
     public dev.hako.runtime.cgroups.CgroupStats cgroupStats(String ref) {
         ContainerRecord r = runningOrFail(ref);
         try {
-            return runtime.stats(r.id());
-        } catch (ContainerException e) {
-            throw new EngineException(e.getMessage(), 1, e);
+            return cgroups(r).stats();
+        } catch (RuntimeException e) {
+            throw new EngineException("read the cgroup of " + r.id() + ": " + e.getMessage(), 1, e);
         }
+    }
+
+    /** The container's cgroup as its config names it: the same whichever runtime (built-in or --runtime) made it. */
+    private dev.hako.runtime.cgroups.CgroupManager cgroups(ContainerRecord r) {
+        Spec spec = Json.read(store.dir(r.id()).resolve("config.json"), Spec.class);
+        String path = spec.linux() == null ? null : spec.linux().cgroupsPath();
+        return dev.hako.runtime.cgroups.CgroupManager.forHost(path, r.id());
     }
 
     private ContainerRecord runningOrFail(String ref) {

@@ -39,6 +39,9 @@ public final class ContainerCommands {
 
         PrintWriter err() { return spec.commandLine().getErr(); }
 
+        /** The process's byte streams (an attached container's output is bytes, not text). */
+        dev.hako.cli.Main.Terminal caller() { return ((dev.hako.cli.Main) spec.root().userObject()).terminal(); }
+
         /** The root command's --root/--runroot, read through picocli (the root's fields are not ours). */
         Engine engine() {
             if (engine == null) {
@@ -132,8 +135,8 @@ public final class ContainerCommands {
         @Option(names = "--security-opt", description = "Security options") List<String> securityOpt = new ArrayList<>();
         @Option(names = "--shm-size", description = "Size of /dev/shm") String shmSize;
         @Option(names = "--sysctl", description = "Sysctl options") Map<String, String> sysctls = new LinkedHashMap<>();
-        @Option(names = {"-t", "--tty"}, description = "Allocate a pseudo-TTY (not supported yet)") boolean tty;
-        @Option(names = {"-i", "--interactive"}, description = "Keep STDIN open (not supported yet)") boolean interactive;
+        @Option(names = {"-t", "--tty"}, description = "Allocate a pseudo-TTY") boolean tty;
+        @Option(names = {"-i", "--interactive"}, description = "Keep STDIN open even if not attached") boolean interactive;
         @Option(names = "--rm", description = "Automatically remove the container when it exits") boolean rm;
         // ---- lifecycle flags (restart policy, stop signal/timeout, init, runtime)
         @Option(names = "--restart", description = "Restart policy to apply when a container exits (no, on-failure[:max-retries], always, unless-stopped)",
@@ -179,7 +182,6 @@ public final class ContainerCommands {
         @Parameters(index = "1..*", paramLabel = "COMMAND") List<String> command = new ArrayList<>();
 
         ContainerRecord createContainer() {
-            if (tty || interactive) throw new EngineException("-t and -i are not supported yet (no attach in the monitor)", 125, null);
             RunOptions o = runOptions();
             RunFlagSupport.checkCidFile(cidfile);
             RunFlagSupport.ensureImage(engine(), image, pull, platform, err());
@@ -211,6 +213,7 @@ public final class ContainerCommands {
             o.workdir = workdir;
             o.tty = tty;
             o.interactive = interactive;
+            o.stdinOnce = interactive; // docker: an attached client's stdin EOF closes the container's (not with run -d)
             // ---- identity
             o.hostname = hostname;
             // ---- filesystem
@@ -314,22 +317,55 @@ public final class ContainerCommands {
     @Command(name = "run", modelTransformer = StopAtPositional.class, description = "Create and run a new container from an image")
     public static final class Run extends CreateBase {
         @Option(names = {"-d", "--detach"}, description = "Run container in background and print container ID") boolean detach;
+        @Option(names = "--detach-keys", description = "Override the key sequence for detaching a container") String detachKeys;
+        @Option(names = "--sig-proxy", arity = "0..1", defaultValue = "true", fallbackValue = "true",
+                description = "Proxy received signals to the process (default true)") boolean sigProxy;
+
+        // detached from an interactive run, nobody is left to remove it: the engine's listing does
+        @Override
+        boolean autoRemoveOnExit() { return detach || tty || interactive; }
 
         @Override
-        boolean autoRemoveOnExit() { return detach; } // in the foreground this command removes it
+        RunOptions runOptions() {
+            RunOptions o = super.runOptions();
+            o.stdinOnce = interactive && !detach; // docker: the foreground run's stdin EOF closes the container's
+            return o;
+        }
+
+        /** --rm after an attached run (the engine's listing may have been quicker: autoRemove is set for it too) */
+        private void removeQuietly(String id) {
+            try {
+                engine().remove(id, true, true); // --rm takes the anonymous volumes along
+            } catch (EngineException e) {
+                // already gone
+            }
+        }
 
         @Override
         int execute() {
+            boolean attach = !detach && (tty || interactive);
+            if (attach && tty && interactive) Interactive.requireTty(caller());
+            var keys = Interactive.detachKeys(detachKeys);
             ContainerRecord r = createContainer();
+            var client = new dev.hako.engine.attach.AttachClient[1];
             try {
-                engine().start(r.id());
+                engine().start(r.id(), attach ? () -> client[0] = Interactive.connect(engine(), r.id()) : null);
             } catch (EngineException e) {
+                if (client[0] != null) client[0].close();
                 if (rm) engine().remove(r.id(), true, true);
                 throw e;
             }
             if (detach) {
                 out().println(r.id());
                 return 0;
+            }
+            if (attach) {
+                out().flush();
+                var outcome = Interactive.session(engine(), r.id(), client[0], caller(), tty, interactive, true, keys, sigProxy);
+                if (outcome.detached()) return 0;
+                int code = engine().waitFor(r.id());
+                if (rm) removeQuietly(r.id());
+                return code;
             }
             proxySignals(engine(), r.id());
             printLog(r.id(), true);
@@ -358,16 +394,31 @@ public final class ContainerCommands {
 
     @Command(name = "start", description = "Start one or more stopped containers")
     public static final class Start extends Base {
-        @Option(names = {"-a", "--attach"}, description = "Attach STDOUT/STDERR (follows the log until the container exits)") boolean attach;
+        @Option(names = {"-a", "--attach"}, description = "Attach STDOUT/STDERR and forward signals") boolean attach;
+        @Option(names = {"-i", "--interactive"}, description = "Attach container's STDIN") boolean interactive;
+        @Option(names = "--detach-keys", description = "Override the key sequence for detaching a container") String detachKeys;
         @Parameters(arity = "1..*", paramLabel = "CONTAINER") List<String> refs;
 
         @Override
         int execute() {
-            if (attach) {
-                String ref = refs.getFirst();
-                engine().start(ref);
-                printLog(ref, true);
-                return engine().waitFor(ref);
+            if (attach || interactive) {
+                if (refs.size() > 1) throw new EngineException("you cannot start and attach multiple containers at once", 1, null);
+                ContainerRecord r = engine().inspect(refs.getFirst()).record();
+                RunOptions o = r.options();
+                boolean stdin = interactive && o.interactive;
+                if (stdin && o.tty) Interactive.requireTty(caller());
+                var keys = Interactive.detachKeys(detachKeys);
+                var client = new dev.hako.engine.attach.AttachClient[1];
+                try {
+                    engine().start(r.id(), () -> client[0] = Interactive.connect(engine(), r.id()));
+                } catch (EngineException e) {
+                    if (client[0] != null) client[0].close();
+                    throw e;
+                }
+                if (client[0] == null) client[0] = Interactive.connect(engine(), r.id()); // it was running already
+                var outcome = Interactive.session(engine(), r.id(), client[0], caller(), o.tty, stdin, o.stdinOnce, keys, true);
+                if (outcome.detached()) return 0;
+                return engine().waitFor(r.id());
             }
             return forEachEcho(refs, ref -> engine().start(ref));
         }
@@ -467,17 +518,44 @@ public final class ContainerCommands {
         @Option(names = {"-e", "--env"}, description = "Set environment variables") List<String> env = new ArrayList<>();
         @Option(names = {"-u", "--user"}, description = "Username or UID") String user;
         @Option(names = {"-w", "--workdir"}, description = "Working directory inside the container") String workdir;
-        @Option(names = {"-t", "--tty"}, description = "Allocate a pseudo-TTY (not supported yet)") boolean tty;
-        @Option(names = {"-i", "--interactive"}, description = "Keep STDIN open") boolean interactive;
+        @Option(names = {"-t", "--tty"}, description = "Allocate a pseudo-TTY") boolean tty;
+        @Option(names = {"-i", "--interactive"}, description = "Keep STDIN open even if not attached") boolean interactive;
         @Parameters(index = "0", paramLabel = "CONTAINER") String ref;
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND") List<String> command;
 
         @Override
         int execute() {
-            if (tty) throw new EngineException("-t is not supported yet", 125, null);
+            if (tty && interactive && !detach) Interactive.requireTty(caller());
             out().flush();
             Stdio stdio = detach ? Stdio.nulls() : interactive ? Stdio.inherit() : new Stdio(Stdio.NULL, Stdio.INHERIT, Stdio.INHERIT);
-            return engine().exec(ref, command, env, user, workdir, detach, stdio);
+            // the executor proxies the pty to our stdio (runc's exec -t); -d has nobody to proxy to
+            boolean terminal = tty && !detach;
+            return Interactive.exec(caller(), terminal && interactive,
+                    () -> engine().exec(ref, command, env, user, workdir, detach, terminal, stdio));
+        }
+    }
+
+    @Command(name = "attach", description = "Attach local standard input, output, and error streams to a running container")
+    public static final class Attach extends Base {
+        @Option(names = "--detach-keys", description = "Override the key sequence for detaching a container") String detachKeys;
+        @Option(names = "--no-stdin", description = "Do not attach STDIN") boolean noStdin;
+        @Option(names = "--sig-proxy", arity = "0..1", defaultValue = "true", fallbackValue = "true",
+                description = "Proxy all received signals to the process (default true)") boolean sigProxy;
+        @Parameters(index = "0", paramLabel = "CONTAINER") String ref;
+
+        @Override
+        int execute() {
+            ContainerView v = engine().inspect(ref);
+            if (v.status().state().equals("paused")) throw new EngineException("You cannot attach to a paused container, unpause it first", 1, null);
+            if (!v.status().running()) throw new EngineException("You cannot attach to a stopped container, start it first", 1, null);
+            RunOptions o = v.record().options();
+            boolean stdin = o.interactive && !noStdin;
+            if (stdin && o.tty) Interactive.requireTty(caller());
+            var keys = Interactive.detachKeys(detachKeys);
+            var client = Interactive.connect(engine(), v.record().id());
+            var outcome = Interactive.session(engine(), v.record().id(), client, caller(), o.tty, stdin, o.stdinOnce, keys, sigProxy);
+            if (outcome.detached()) return 0;
+            return outcome.exitCode() >= 0 ? outcome.exitCode() : engine().waitFor(v.record().id());
         }
     }
 
@@ -563,6 +641,8 @@ public final class ContainerCommands {
                     Exec.class, Inspect.class, Ls.class, Pause.class, Unpause.class, dev.hako.cli.ContainerPrune.class,
                     // ---- lifecycle commands
                     LifecycleCommands.Restart.class,
+                    // ---- tty commands
+                    Attach.class,
                     // ---- container extras
                     ExtraCommands.TopCommand.class, ExtraCommands.StatsCommand.class, ExtraCommands.Cp.class,
                     ExtraCommands.Export.class, ExtraCommands.Diff.class, ExtraCommands.Commit.class, ExtraCommands.Rename.class})

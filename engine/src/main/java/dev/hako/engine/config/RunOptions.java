@@ -31,6 +31,8 @@ public final class RunOptions {
     public String workdir;
     public boolean tty;
     public boolean interactive;
+    /** docker's StdinOnce (`run -i` in the foreground): the container's stdin closes when the attached client's ends */
+    public boolean stdinOnce;
 
     // ---- identity
     public String hostname;

@@ -130,7 +130,14 @@ public final class BlobWriter implements AutoCloseable {
      * Verifies size and digest, fsyncs, and moves the blob into place. On a mismatch the partial is
      * deleted and {@link DigestMismatchException} names both digests. Returns the stored descriptor.
      */
-    public Descriptor commit() {
+    public Descriptor commit() { return commit(null); }
+
+    /**
+     * As {@link #commit()}; {@code onVerified} runs once size and digest are checked, before the data is made
+     * durable and published: a consumer of the same bytes (a streamed unpack, itself verified by diffID) need not
+     * wait for the fsync. Not run on a mismatch.
+     */
+    public Descriptor commit(Runnable onVerified) {
         if (alreadyExists) return expected;
         ensureOpen();
         try {
@@ -141,7 +148,9 @@ public final class BlobWriter implements AutoCloseable {
             if (expected != null && !actual.equals(expected.digest())) {
                 throw DigestMismatchException.digest(expected.digest(), actual, offset);
             }
-            channel.force(true);
+            if (onVerified != null) onVerified.run();
+            // fdatasync: the data and what is needed to read it back (size, blocks); the rename is fsynced in publish
+            channel.force(false);
             channel.close();
             channel = null;
             store.publish(data, actual);

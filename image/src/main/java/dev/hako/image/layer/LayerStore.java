@@ -112,7 +112,8 @@ public final class LayerStore {
                     throw new LayerException("layer " + diffId + ": content has diffID " + r.diffId()
                             + " (the image config says " + diffId + "); refusing it");
                 LayerInfo info = new LayerInfo(chain, diffId, parent, r.uncompressedSize());
-                Json.writeAtomic(tmp.resolve("layer.json"), info);
+                // no fsync of its own: the tree is not visible yet, and the syncfs below covers it
+                Files.write(tmp.resolve("layer.json"), Json.bytes(info));
                 syncFs(tmp);
                 try (RootedDir layers = RootedDir.open(root)) {
                     layers.rename(".tmp/" + tmp.getFileName(), hex, Fs.RENAME_NOREPLACE);
@@ -198,13 +199,48 @@ public final class LayerStore {
         }
     }
 
-    /** One syncfs(2) for a whole unpacked tree (its files, dirs and their entries) instead of an fsync per file. */
-    private static void syncFs(Path dir) {
-        int fd = Fs.openat(Fs.AT_FDCWD, dir.toString(), Fs.O_RDONLY | Fs.O_DIRECTORY | Fs.O_CLOEXEC, 0, dir.toString());
+    // syncfs(2) calls of concurrent unpacks are coalesced: one that starts after a caller's writes covers them
+    private final Object syncLock = new Object();
+    private long syncsStarted, syncsDone;   // guarded by syncLock; syncs run one at a time, in order
+    private boolean syncing;
+
+    /**
+     * Makes everything written so far to the store's filesystem durable (a whole unpacked tree: its files, dirs
+     * and their entries) with one syncfs(2) instead of an fsync per file. Layers of one pull finish together:
+     * a caller waits for a syncfs that started after it was called rather than issuing its own.
+     */
+    private void syncFs(Path dir) throws IOException {
+        long mine;
+        synchronized (syncLock) {
+            long need = syncsStarted + 1;      // a sync started before now may have missed our writes
+            while (true) {
+                if (syncsDone >= need) return;
+                if (!syncing) break;
+                try {
+                    syncLock.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted waiting for syncfs of " + dir);
+                }
+            }
+            syncing = true;
+            mine = ++syncsStarted;
+        }
+        boolean ok = false;
         try {
-            Fs.syncfs(fd, "unpacked layer " + dir);
+            int fd = Fs.openat(Fs.AT_FDCWD, dir.toString(), Fs.O_RDONLY | Fs.O_DIRECTORY | Fs.O_CLOEXEC, 0, dir.toString());
+            try {
+                Fs.syncfs(fd, "unpacked layer " + dir);
+            } finally {
+                Fs.close(fd);
+            }
+            ok = true;
         } finally {
-            Fs.close(fd);
+            synchronized (syncLock) {
+                syncing = false;
+                if (ok) syncsDone = mine;    // a failed sync covers nobody: a waiter starts its own
+                syncLock.notifyAll();
+            }
         }
     }
 

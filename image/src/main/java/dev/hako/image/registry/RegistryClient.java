@@ -98,6 +98,12 @@ public final class RegistryClient implements AutoCloseable {
         public RegistryClient build() { return new RegistryClient(this); }
     }
 
+    static {
+        // the HTTP client reads the socket in buffers of this size (default 16 KiB): a blob of 100 MB took
+        // thousands of read(2)s and buffer allocations. Read once, when the client's classes load.
+        if (System.getProperty("jdk.httpclient.bufsize") == null) System.setProperty("jdk.httpclient.bufsize", "262144");
+    }
+
     public static Builder builder() { return new Builder(); }
 
     private final RegistriesConf registries;
@@ -380,13 +386,15 @@ public final class RegistryClient implements AutoCloseable {
                             sleepBackoff(attempt, null);
                             continue;
                         }
+                        final BlobTap verifiedTap = t;
                         try {
-                            w.commit();
+                            // the tap (a streamed unpack) ends once the bytes are verified, while the blob is fsynced
+                            w.commit(verifiedTap == null ? null : verifiedTap::finish);
+                            if (t != null) finished = true;
                         } catch (DigestMismatchException e) {
                             throw new RegistryException("pull", repo.name(), "blob " + desc.digest() + " refused: " + e.getMessage(),
                                     0, null, lastUrl, e);
                         }
-                        if (t != null) { t.finish(); finished = true; }
                         pl.blobDone(desc, ProgressListener.BlobOutcome.DOWNLOADED);
                         return ProgressListener.BlobOutcome.DOWNLOADED;
                     } catch (DigestMismatchException e) {

@@ -70,6 +70,29 @@ class ContentStoreTest {
     }
 
     @Test
+    void theVerifiedHookRunsAfterVerificationAndBeforeTheBlobIsVisible() {
+        ContentStore s = ContentStore.open(tmp);
+        byte[] c = "verified content".getBytes(StandardCharsets.UTF_8);
+        Descriptor d = new Descriptor("x", Digest.sha256(c), c.length);
+        List<Boolean> visibleInHook = new java.util.ArrayList<>();
+        try (BlobWriter w = s.writer(d)) {
+            w.write(c, 0, c.length);
+            assertThat(w.commit(() -> visibleInHook.add(s.has(d.digest())))).isEqualTo(d);
+        }
+        assertThat(visibleInHook).containsExactly(false);
+        assertThat(s.has(d.digest())).isTrue();
+        // wrong content: the hook never runs
+        Descriptor lie = new Descriptor("x", Digest.sha256("other".getBytes(StandardCharsets.UTF_8)), c.length);
+        AtomicBoolean ran = new AtomicBoolean();
+        try (BlobWriter w = s.writer(lie)) {
+            w.write(c, 0, c.length);
+            assertThatThrownBy(() -> w.commit(() -> ran.set(true))).isInstanceOf(DigestMismatchException.class);
+        }
+        assertThat(ran).isFalse();
+        assertThat(s.has(lie.digest())).isFalse();
+    }
+
+    @Test
     void resumesAPartialWrite() {
         ContentStore s = ContentStore.open(tmp);
         byte[] c = new byte[200_000];

@@ -133,6 +133,37 @@ class LayerStoreTest {
     }
 
     @Test
+    void concurrentUnpacksOfDifferentLayersInOneStoreAllCommit() throws Exception {
+        // the unpacks share this store's syncfs: each must still commit its complete tree
+        int n = 6;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Digest> ids = new ArrayList<>();
+        List<Future<LayerStore.LayerInfo>> results = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(n)) {
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                byte[] tar = TestTars.tar(t -> {
+                    for (int j = 0; j < 50; j++) t.file("l" + k + "/f" + j, "layer " + k + " file " + j);
+                });
+                Digest diffId = Digest.parse(TestTars.sha256(tar));
+                ids.add(diffId);
+                results.add(pool.submit(() -> {
+                    start.await();
+                    return store.unpack(null, diffId, () -> new ByteArrayInputStream(tar), ExtractOptions.overlay());
+                }));
+            }
+            start.countDown();
+            for (int i = 0; i < n; i++) assertThat(results.get(i).get().chainId()).isEqualTo(ids.get(i));
+        }
+        for (int i = 0; i < n; i++) {
+            assertThat(store.exists(ids.get(i))).isTrue();
+            assertThat(store.diffDir(ids.get(i)).resolve("l" + i + "/f49")).hasContent("layer " + i + " file 49");
+        }
+        assertThat(store.list()).hasSize(n);
+        assertThat(tmpEntries(store.root())).isEmpty();
+    }
+
+    @Test
     void leftoversOfACrashAreRemoved() throws IOException {
         byte[] tar = TestTars.tar(t -> t.file("f", "x"));
         Digest diffId = Digest.parse(TestTars.sha256(tar));

@@ -15,7 +15,8 @@ package dev.hako.kernel.exec;
  *       container's); the executor leaves the JVM before it clones (its direct child exits, so it outlives
  *       the caller), becomes a subreaper, gives the container /dev/null and pipes as stdio, and once ready
  *       writes the container's output to {@code ctr.log} there (docker's json-file format) and its exit
- *       status to {@code exit} (written atomically). Java sees it as {@link #DETACH}. See kernel/src/main/c/monitor.c.</li>
+ *       status to {@code exit} (written atomically). It serves interactive clients on {@code attach/socket} there
+ *       (with -i a stdin pipe, with a terminal the pty master: kernel/src/main/c/ATTACH.md). Java sees it as {@link #DETACH}. See kernel/src/main/c/monitor.c.</li>
  * </ul>
  */
 public enum Supervision { DETACH, FOREGROUND, MONITOR }

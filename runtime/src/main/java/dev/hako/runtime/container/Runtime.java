@@ -132,7 +132,8 @@ public final class Runtime {
         Path bundle = bundleDir.toAbsolutePath().normalize();
         Spec spec = loadSpec(bundle);
         SpecValidator.validate(spec, bundle);
-        checkConsole(spec, o.consoleSocket(), mode == LaunchPlan.Mode.RUN && sup == Supervision.FOREGROUND);
+        // the engine's monitor holds the pty master itself (its attach socket serves it)
+        checkConsole(spec, o.consoleSocket(), mode == LaunchPlan.Mode.RUN && sup == Supervision.FOREGROUND || sup == Supervision.MONITOR);
         if (!store.createDir(id)) throw new ContainerException("container with given ID already exists");
 
         Launch launch = null;

@@ -1,0 +1,131 @@
+package dev.hako.cli.container;
+
+import dev.hako.cli.Main;
+import dev.hako.engine.Engine;
+import dev.hako.engine.EngineException;
+import dev.hako.engine.attach.AttachClient;
+import dev.hako.engine.attach.AttachSession;
+import dev.hako.engine.attach.DetachKeys;
+import dev.hako.kernel.Tty;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/**
+ * The caller's side of an interactive container (run -i/-t, attach, start -a): raw mode on the caller's terminal
+ * (always restored, also on errors and on a kill), the window size and its changes, the detach keys, the
+ * container's output on the caller's streams.
+ */
+final class Interactive {
+    private Interactive() {}
+
+    /** Whether stdin is a terminal (the real fd 0; tests pass streams of their own, never a terminal). */
+    static boolean stdinIsTty(Main.Terminal term) { return term.in() == System.in && Tty.isatty(0); }
+
+    /** docker: `-it` (and attach with stdin to a tty container) needs a terminal as stdin. */
+    static void requireTty(Main.Terminal term) {
+        if (!stdinIsTty(term)) throw new EngineException("the input device is not a TTY", 1, null);
+    }
+
+    static DetachKeys detachKeys(String spec) {
+        try {
+            return DetachKeys.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new EngineException(e.getMessage(), 125, e);
+        }
+    }
+
+    static AttachClient connect(Engine engine, String id) {
+        try {
+            return AttachClient.connect(engine.attachSocket(id));
+        } catch (IOException e) {
+            throw new EngineException("attach to container " + id + ": " + e.getMessage(), 1, e);
+        }
+    }
+
+    /**
+     * Runs the session until the container exits or the caller detaches.
+     *
+     * @param tty   the container has a terminal: raw mode, window size, detach keys; one output stream
+     * @param stdin send the caller's stdin
+     */
+    static AttachSession.Outcome session(Engine engine, String id, AttachClient client, Main.Terminal term, boolean tty,
+                                         boolean stdin, boolean stdinOnce, DetachKeys keys, boolean sigProxy) {
+        boolean raw = tty && stdin && stdinIsTty(term);
+        Tty.Raw mode = null;
+        Thread restore = null;
+        try (client) {
+            if (raw) {
+                Tty.Raw m = mode = Tty.raw(0);
+                restore = new Thread(m::close);
+                Runtime.getRuntime().addShutdownHook(restore); // a kill of hako must not leave the terminal raw
+            }
+            if (tty) {
+                sendSize(client);
+                onSignal("WINCH", () -> sendSize(client));
+            } else if (sigProxy) {
+                ContainerCommands.proxySignals(engine, id);
+            }
+            InputStream in = stdin ? term.in() : InputStream.nullInputStream();
+            var o = new AttachSession.Options(stdin, stdinOnce, tty ? keys : null);
+            return AttachSession.run(client, in, term.out(), tty ? term.out() : term.err(), o);
+        } catch (IOException e) {
+            throw new UncheckedIOException("attach to container " + id + ": " + e.getMessage(), e);
+        } finally {
+            if (mode != null) mode.close();
+            if (restore != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(restore);
+                } catch (IllegalStateException e) {
+                    // shutting down: the hook runs (close is idempotent)
+                }
+            }
+            term.out().flush();
+            term.err().flush();
+        }
+    }
+
+    /** The caller's window size (stdout's terminal, else stdin's) to the container's pty. */
+    private static void sendSize(AttachClient client) {
+        Tty.Size size = Tty.size(1);
+        if (size == null) size = Tty.size(0);
+        if (size == null || size.rows() == 0) return;
+        try {
+            client.resize(size.rows(), size.cols());
+        } catch (IOException e) {
+            // the session is ending
+        }
+    }
+
+    static void onSignal(String name, Runnable action) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> action.run());
+        } catch (IllegalArgumentException e) {
+            // the JVM reserves this signal here: no resize then
+        }
+    }
+
+    /** exec -t: the executor proxies the pty to our stdio; raw mode on the caller's terminal meanwhile. */
+    static int exec(Main.Terminal term, boolean stdin, java.util.function.IntSupplier run) {
+        Tty.Raw mode = null;
+        Thread restore = null;
+        try {
+            if (stdin && stdinIsTty(term)) {
+                Tty.Raw m = mode = Tty.raw(0);
+                restore = new Thread(m::close);
+                Runtime.getRuntime().addShutdownHook(restore);
+            }
+            return run.getAsInt();
+        } finally {
+            if (mode != null) mode.close();
+            if (restore != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(restore);
+                } catch (IllegalStateException e) {
+                    // shutting down
+                }
+            }
+        }
+    }
+}

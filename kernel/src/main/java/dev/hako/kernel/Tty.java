@@ -1,0 +1,128 @@
+package dev.hako.kernel;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * The caller's terminal, for interactive containers: isatty, raw mode (cfmakeraw, restored by {@link Raw#close}),
+ * and the window size (TIOCGWINSZ / TIOCSWINSZ).
+ */
+public final class Tty {
+    private static final long TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414;
+    private static final int TCSANOW = 0;
+    /** glibc's struct termios is 60 bytes on Linux; a little room to spare */
+    private static final long TERMIOS_SIZE = 128;
+
+    private static final MethodHandle ISATTY = Native.plainFunction("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle TCGETATTR = Native.function("tcgetattr", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle TCSETATTR = Native.function("tcsetattr",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle CFMAKERAW = Native.plainFunction("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
+    /** ioctl is variadic: the third argument is the first variadic one */
+    private static final MethodHandle IOCTL = Native.LINKER.downcallHandle(Native.LIBC.find("ioctl").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+            Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
+
+    private Tty() {}
+
+    /** The rows and columns of a terminal. */
+    public record Size(int rows, int cols) {}
+
+    public static boolean isatty(int fd) {
+        try {
+            return (int) ISATTY.invokeExact(fd) == 1;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** The window size of the terminal on {@code fd}, or null when it is not a terminal. */
+    public static Size size(int fd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment e = Native.errnoSegment(a);
+            MemorySegment ws = a.allocate(8);
+            if ((int) IOCTL.invokeExact(e, fd, TIOCGWINSZ, ws) == -1) return null;
+            return new Size(Short.toUnsignedInt(ws.get(JAVA_SHORT, 0)), Short.toUnsignedInt(ws.get(JAVA_SHORT, 2)));
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Sets the window size of the terminal on {@code fd} (its foreground process group gets SIGWINCH). */
+    public static void resize(int fd, Size size) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment e = Native.errnoSegment(a);
+            MemorySegment ws = a.allocate(8);
+            ws.set(JAVA_SHORT, 0, (short) size.rows());
+            ws.set(JAVA_SHORT, 2, (short) size.cols());
+            Native.check((int) IOCTL.invokeExact(e, fd, TIOCSWINSZ, ws), e, "ioctl(TIOCSWINSZ)", "fd " + fd);
+        } catch (SyscallException x) {
+            throw x;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /**
+     * Puts the terminal on {@code fd} into raw mode (no echo, no line editing, no signals from keys: ctrl-c and
+     * the detach keys reach the container as bytes). Close the result to restore the settings it had.
+     */
+    public static Raw raw(int fd) {
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment e = Native.errnoSegment(arena);
+            MemorySegment saved = arena.allocate(TERMIOS_SIZE);
+            Native.check((int) TCGETATTR.invokeExact(e, fd, saved), e, "tcgetattr", "fd " + fd);
+            MemorySegment raw = arena.allocate(TERMIOS_SIZE);
+            raw.copyFrom(saved);
+            CFMAKERAW.invokeExact(raw);
+            Native.check((int) TCSETATTR.invokeExact(e, fd, TCSANOW, raw), e, "tcsetattr", "fd " + fd);
+            return new Raw(fd, saved, arena);
+        } catch (SyscallException x) {
+            arena.close();
+            throw x;
+        } catch (Throwable t) {
+            arena.close();
+            throw new AssertionError(t);
+        }
+    }
+
+    /** A terminal in raw mode; {@link #close} puts the saved settings back (once; later calls do nothing). */
+    public static final class Raw implements AutoCloseable {
+        private final int fd;
+        private final MemorySegment saved;
+        private final Arena arena;
+        private boolean closed;
+
+        private Raw(int fd, MemorySegment saved, Arena arena) {
+            this.fd = fd;
+            this.saved = saved;
+            this.arena = arena;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (closed) return;
+            closed = true;
+            try {
+                MemorySegment e = Native.errnoSegment(arena);
+                int r = (int) TCSETATTR.invokeExact(e, fd, TCSANOW, saved);
+                if (r == -1) throw new SyscallException("tcsetattr", "fd " + fd, Native.errno(e));
+            } catch (SyscallException x) {
+                throw x;
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            } finally {
+                arena.close();
+            }
+        }
+    }
+}
