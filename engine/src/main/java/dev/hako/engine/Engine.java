@@ -140,6 +140,8 @@ public final class Engine {
             Path rootfs = mountSnapshot(dir, image);
             var etc = ContainerSpecBuilder.EtcFiles.in(dir);
             var prepared = volumeMounts.prepare(dir, rootfs);
+            // docker: a container on the host's network takes the host's name unless -h gives one
+            if (o.networks.contains("host") && (o.hostname == null || o.hostname.isEmpty())) o.hostname = hostName();
             Spec spec = specs.build(r.id(), config, o, rootfs, etc, prepared.mounts());
             spec = network.configure(r, config, o, spec, dir);
             writeEtcFiles(etc, spec.hostname());
@@ -205,6 +207,14 @@ public final class Engine {
             Files.writeString(etc.resolvConf(), resolvConf());
         } catch (IOException e) {
             throw new UncheckedIOException("write " + etc.hosts().getParent() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        } catch (IOException e) {
+            return "localhost";
         }
     }
 

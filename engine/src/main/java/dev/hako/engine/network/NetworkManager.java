@@ -700,36 +700,52 @@ public final class NetworkManager {
      * A container whose directory is gone has no lock: nobody can start it any more, and DEL is idempotent.
      */
     static final class Lock implements AutoCloseable {
+        /** File locks are per process: threads of one process (an embedding program, parallel runs) take turns here first. */
+        private static final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.locks.ReentrantLock> IN_PROCESS =
+                new java.util.concurrent.ConcurrentHashMap<>();
         private final FileChannel ch;
         private final FileLock fl;
+        private final java.util.concurrent.locks.ReentrantLock local;
 
-        private Lock(FileChannel ch, FileLock fl) {
+        private Lock(FileChannel ch, FileLock fl, java.util.concurrent.locks.ReentrantLock local) {
             this.ch = ch;
             this.fl = fl;
+            this.local = local;
         }
 
         /** @return null when {@code wait} is false and someone else holds it */
         static Lock acquire(Path containerDir, boolean wait) {
-            if (!Files.isDirectory(containerDir)) return new Lock(null, null);
+            if (!Files.isDirectory(containerDir)) return new Lock(null, null, null);
             String id = containerDir.getFileName().toString();
             Path file = containerDir.resolve("network.lock");
+            var local = IN_PROCESS.computeIfAbsent(file.toAbsolutePath(), k -> new java.util.concurrent.locks.ReentrantLock());
+            if (local.isHeldByCurrentThread())
+                throw new EngineException("container " + id.substring(0, Math.min(12, id.length())) + "'s network is being changed by this thread already");
+            if (wait) local.lock();
+            else if (!local.tryLock()) return null;
             try {
                 FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 try {
                     FileLock fl = wait ? lockWaiting(ch) : ch.tryLock();
                     if (fl == null) {
                         ch.close();
+                        local.unlock();
                         return null;
                     }
-                    return new Lock(ch, fl);
+                    return new Lock(ch, fl, local);
                 } catch (OverlappingFileLockException e) {
                     ch.close();
+                    local.unlock();
                     if (!wait) return null;
                     throw new EngineException("container " + id.substring(0, 12) + "'s network is being changed by this process already", e);
                 }
             } catch (IOException e) {
-                if (!Files.isDirectory(containerDir)) return new Lock(null, null); // removed meanwhile
+                local.unlock();
+                if (!Files.isDirectory(containerDir)) return new Lock(null, null, null); // removed meanwhile
                 throw new UncheckedIOException("lock " + file + ": " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                if (local.isHeldByCurrentThread()) local.unlock();
+                throw e;
             }
         }
 
@@ -745,6 +761,8 @@ public final class NetworkManager {
                 ch.close();
             } catch (IOException e) {
                 // closing the channel releases the lock anyway
+            } finally {
+                local.unlock();
             }
         }
     }

@@ -232,9 +232,11 @@ class NetworkEngineTest {
 
     @Test
     void hostSeesTheHostsInterfaces() throws Exception {
-        RunOptions o = sh("ip -o link");
+        RunOptions o = sh("ip -o link; echo name=$(hostname)");
         o.networks = List.of("host");
         String out = output(o);
+        assertTrue(out.contains("name=" + Files.readString(Path.of("/proc/sys/kernel/hostname")).strip() + "\n"),
+                "the host's name, as docker: " + out);
         for (String l : host("ip", "-o", "link").lines().toList()) {
             String ifname = l.split(":")[1].trim().split("@")[0];
             if (ifname.equals("lo") || ifname.equals("eth0")) assertTrue(out.contains(": " + ifname), ifname + " missing:\n" + out);
