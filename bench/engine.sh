@@ -5,7 +5,7 @@
 # and podman's conmon; RSS and PSS per monitor process. Needs root, podman and hyperfine.
 # Usage: bench/engine.sh [N]   (default 20; env WARMUP=2)
 #
-# Notes: podman runs with --network none (hako has no network setup yet, so both skip it), each with its own
+# Notes: both run with --network none (bench/network.sh measures networks), each with its own
 # --root/--runroot under a temp dir. crun refuses this hybrid-cgroup host, so podman+crun runs inside a private
 # mount namespace with the (controller-less) cgroup2 mount at /sys/fs/cgroup/unified unmounted.
 set -euo pipefail
@@ -35,7 +35,7 @@ echo "== the same busybox image into both"
 tar -C "$work/fs" --numeric-owner -cf "$work/busybox.tar" .
 "${hako[@]}" import "$work/busybox.tar" "$image" >/dev/null
 "${podman[@]}" import "$work/busybox.tar" "localhost/$image" >/dev/null 2>&1
-"${hako[@]}" run --rm "$image" true
+"${hako[@]}" run --rm --network none "$image" true
 "${podman[@]}" run --rm --network none --runtime runc "localhost/$image" true
 
 echo "== startup: $n runs (+$warmup warm-up) of run --rm IMAGE true"
@@ -43,13 +43,13 @@ hf() {   # name, command (a string: hyperfine runs it with sh)
   hyperfine --style none --warmup "$warmup" --runs "$n" --export-json "$work/$1.json" "$2" >/dev/null 2>"$work/$1.err" \
     || { echo "$1: failed:"; cat "$work/$1.err"; return 0; }
 }
-hf hako "${hako[*]} run --rm $image true"
+hf hako "${hako[*]} run --rm --network none $image true"
 hf podman-runc "${podman[*]} run --rm --network none --runtime runc localhost/$image true"
 unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' sh \
   hyperfine --style none --warmup "$warmup" --runs "$n" --export-json "$work/podman-crun.json" \
   "${podman[*]} run --rm --network none --runtime crun localhost/$image true" >/dev/null 2>"$work/podman-crun.err" \
   || { echo "podman-crun: failed:"; cat "$work/podman-crun.err"; }
-hf hako-runc "${hako[*]} run --rm --runtime runc $image true"
+hf hako-runc "${hako[*]} run --rm --network none --runtime runc $image true"
 
 # wall-clock median, and CPU time (user+system of the command and its children, mean): on a busy host the
 # wall clock mostly measures the wait for a core, the CPU time what each command costs
@@ -75,7 +75,7 @@ mem() {   # pids on stdin → "rss_kb pss_kb" averages
   done
   [ $k -gt 0 ] && echo "$((rss / k)) $((pss / k)) $k" || echo "nan nan 0"
 }
-for i in $(seq 1 20); do "${hako[@]}" run -d "$image" sleep 1000 >/dev/null; done
+for i in $(seq 1 20); do "${hako[@]}" run -d --network none "$image" sleep 1000 >/dev/null; done
 hako_mon=$(for id in $("${hako[@]}" ps -q --no-trunc); do
   pid=$("${hako[@]}" container inspect -f '{{.State.Pid}}' "$id"); awk '/^PPid:/ {print $2}' "/proc/$pid/status"; done | mem)
 for i in $(seq 1 20); do "${podman[@]}" run -d --network none --runtime runc "localhost/$image" sleep 1000 >/dev/null; done

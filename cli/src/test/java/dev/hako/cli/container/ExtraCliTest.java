@@ -1,21 +1,15 @@
 package dev.hako.cli.container;
 
-import dev.hako.cli.Main;
-import dev.hako.image.store.ImageService;
+import dev.hako.cli.container.CliFixture.Result;
+
 import dev.hako.oci.image.Platform;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -29,32 +23,13 @@ class ExtraCliTest {
     @TempDir Path host;
     static String image;
 
-    record Result(int code, String out, String err, byte[] raw) {
-        @Override public String toString() { return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err; }
-    }
-
-    static Result hako(byte[] stdin, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        List<String> all = new ArrayList<>(List.of("--root", root.toString(), "--runroot", root.resolve("run").toString()));
-        all.addAll(List.of(args));
-        int code = Main.run(all.toArray(String[]::new), new Main.Terminal(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), new ByteArrayInputStream(stdin), false, 200));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), out.toByteArray());
-    }
+    static Result hako(byte[] stdin, String... args) { return CliFixture.hako(root, stdin, args); }
 
     static Result hako(String... args) { return hako(new byte[0], args); }
 
     @BeforeAll
     static void importBusybox() throws Exception {
-        Path project = Path.of(System.getProperty("hako.projectDir", "."));
-        Path fs = root.resolve("busybox-fs");
-        sh("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), fs.toString());
-        Path tar = root.resolve("busybox.tar");
-        sh("tar", "-C", fs.toString(), "--numeric-owner", "-cf", tar.toString(), ".");
-        image = PREFIX + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + ":latest";
-        try (InputStream in = Files.newInputStream(tar)) {
-            new ImageService(root).importImage(in, image, List.of("CMD [\"sh\"]"), "test", Platform.host());
-        }
+        image = CliFixture.importBusybox(root, PREFIX + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + ":latest", List.of("CMD [\"sh\"]"));
     }
 
     @AfterAll

@@ -1,27 +1,19 @@
 package dev.hako.cli.container;
 
-import dev.hako.cli.Main;
+import dev.hako.cli.container.CliFixture.Result;
+
 import dev.hako.engine.ContainerView;
 import dev.hako.engine.container.ContainerRecord;
 import dev.hako.engine.container.ContainerState;
 import dev.hako.engine.container.Status;
-import dev.hako.image.store.ImageService;
-import dev.hako.oci.image.Platform;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -35,30 +27,11 @@ class LifecycleCliTest {
     static String image;
     static final String NAME = "hako-lc-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
 
-    record Result(int code, String out, String err) {
-        @Override public String toString() { return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err; }
-    }
-
-    static Result hako(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        List<String> all = new ArrayList<>(List.of("--root", root.toString(), "--runroot", root.resolve("run").toString()));
-        all.addAll(List.of(args));
-        int code = Main.run(all.toArray(String[]::new), new Main.Terminal(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), new ByteArrayInputStream(new byte[0]), false, 200));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
+    static Result hako(String... args) { return CliFixture.hako(root, new byte[0], args); }
 
     @BeforeAll
     static void importBusybox() throws Exception {
-        Path project = Path.of(System.getProperty("hako.projectDir", "."));
-        Path fs = root.resolve("busybox-fs");
-        sh("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), fs.toString());
-        Path tar = root.resolve("busybox.tar");
-        sh("tar", "-C", fs.toString(), "--numeric-owner", "-cf", tar.toString(), ".");
-        image = "hako-test-lifecycle-cli-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + ":latest";
-        try (InputStream in = Files.newInputStream(tar)) {
-            new ImageService(root).importImage(in, image, List.of("CMD [\"sh\"]"), "test", Platform.host());
-        }
+        image = CliFixture.importBusybox(root, "hako-test-lifecycle-cli-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + ":latest", List.of("CMD [\"sh\"]"));
     }
 
     @AfterAll
@@ -68,11 +41,6 @@ class LifecycleCliTest {
         assertEquals("", hako("ps", "-a", "-q").out());
     }
 
-    private static void sh(String... cmd) throws Exception {
-        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
-    }
 
     @Test
     void restartRunsTheContainerAgainAndInspectShowsTheLifecycleFlags() {

@@ -1,27 +1,20 @@
 package dev.hako.cli.container;
 
+import dev.hako.cli.container.CliFixture.Result;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.hako.cli.Main;
-import dev.hako.image.store.ImageService;
 import dev.hako.oci.Json;
-import dev.hako.oci.image.Platform;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -35,18 +28,7 @@ class NetworkCliTest {
     static String image;
     static final String tag = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
 
-    record Result(int code, String out, String err) {
-        @Override public String toString() { return "exit " + code + "\n--- stdout\n" + out + "--- stderr\n" + err; }
-    }
-
-    static Result hako(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        List<String> all = new ArrayList<>(List.of("--root", root.toString(), "--runroot", root.resolve("run").toString()));
-        all.addAll(List.of(args));
-        int code = Main.run(all.toArray(String[]::new), new Main.Terminal(new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), new ByteArrayInputStream(new byte[0]), false, 200));
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
+    static Result hako(String... args) { return CliFixture.hako(root, new byte[0], args); }
 
     static Result ok(String... args) {
         Result r = hako(args);
@@ -56,15 +38,7 @@ class NetworkCliTest {
 
     @BeforeAll
     static void importBusybox() throws Exception {
-        Path project = Path.of(System.getProperty("hako.projectDir", "."));
-        Path fs = root.resolve("busybox-fs");
-        sh("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), fs.toString());
-        Path tar = root.resolve("busybox.tar");
-        sh("tar", "-C", fs.toString(), "--numeric-owner", "-cf", tar.toString(), ".");
-        image = PREFIX + tag + ":latest";
-        try (InputStream in = Files.newInputStream(tar)) {
-            new ImageService(root).importImage(in, image, List.of("CMD [\"sh\"]", "EXPOSE 80"), "test", Platform.host());
-        }
+        image = CliFixture.importBusybox(root, PREFIX + tag + ":latest", List.of("CMD [\"sh\"]", "EXPOSE 80"));
     }
 
     @AfterAll
