@@ -378,7 +378,7 @@ public final class RegistryClient implements AutoCloseable {
                             w.reset(); // server ignored Range: start over
                         }
                         try (InputStream in = r.body()) {
-                            byte[] buf = new byte[1 << 16];
+                            byte[] buf = new byte[128 << 10];
                             for (int n; (n = in.read(buf)) > 0; ) {
                                 w.write(buf, 0, n);
                                 if (t != null) { tapped = true; t.write(buf, 0, n); }
