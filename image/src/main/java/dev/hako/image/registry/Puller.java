@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 
 /** One pull: endpoints in order (mirrors, then primary), manifest → platform → blobs in parallel. */
 final class Puller {
@@ -132,22 +131,19 @@ final class Puller {
 
     private void fetchAll(Reference src, List<Descriptor> blobs, List<Integer> index,
                           java.util.function.BiFunction<Integer, Descriptor, BlobTap> tapFor) {
-        Semaphore slots = new Semaphore(client.parallelDownloads);
-        List<Future<?>> futures = new ArrayList<>();
+        // every blob is queued (and announced) before the first starts, so the progress lists them in order
+        TransferQueue queue = new TransferQueue(client.parallelDownloads, progress);
+        List<java.util.concurrent.Callable<Void>> tasks = new ArrayList<>();
         for (int k = 0; k < blobs.size(); k++) {
             Descriptor d = blobs.get(k);
             int at = index == null ? -1 : index.get(k);
-            futures.add(client.executor.submit(() -> {
-                slots.acquire();
-                try {
-                    BlobTap tap = tapFor == null || store.has(d.digest()) ? null : tapFor.apply(at, d);
-                    client.fetchBlob(src, d, store, progress, tap);
-                } finally {
-                    slots.release();
-                }
-                return null;
+            tasks.add(queue.queue(d, !store.has(d.digest()), () -> {
+                BlobTap tap = tapFor == null || store.has(d.digest()) ? null : tapFor.apply(at, d);
+                client.fetchBlob(src, d, store, progress, tap);
             }));
         }
+        List<Future<?>> futures = new ArrayList<>();
+        for (var t : tasks) futures.add(client.executor.submit(t));
         RuntimeException failure = null;
         for (Future<?> f : futures) {
             try {
