@@ -12,21 +12,53 @@ import java.util.List;
  * Usage: java -cp <hako jars> PullBench.java REF N WORKDIR
  */
 public final class PullBench {
+    /** -Dbench.timeline=true: when each layer reached each status (ms after the pull started). */
+    private static final boolean TIMELINE = Boolean.getBoolean("bench.timeline");
+
+    private static final class Timeline implements ProgressListener {
+        private final long t0;
+        private final java.util.Map<String, StringBuilder> layers = new java.util.TreeMap<>();
+        private final java.util.Map<String, String> last = new java.util.HashMap<>();
+
+        Timeline(long t0) { this.t0 = t0; }
+
+        private long resolvedAt = -1;
+
+        @Override public synchronized void message(String line) { if (resolvedAt < 0) resolvedAt = (System.nanoTime() - t0) / 1_000_000; }
+
+        @Override
+        public synchronized void update(String id, String status, long current, long total) {
+            if (status.equals(last.put(id, status))) return;   // progress updates of the same status
+            layers.computeIfAbsent(id, k -> new StringBuilder())
+                    .append(String.format(" %s@%d", status.replace(" ", "_"), (System.nanoTime() - t0) / 1_000_000));
+        }
+
+        synchronized void print() {
+            System.out.println("  manifest resolved@" + resolvedAt);
+            layers.forEach((id, sb) -> System.out.println("  " + id + ":" + sb));
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         String ref = args[0];
         int n = Integer.parseInt(args[1]);
         Path work = Path.of(args[2]);
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         List<double[]> runs = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
             Path root = work.resolve("root-" + i);
             sync();
+            long alloc0 = threads.getTotalThreadAllocatedBytes();
             long cpu0 = os.getProcessCpuTime(), t0 = System.nanoTime();
-            new ImageService(root).pull(ref, null, ProgressListener.NONE, true);
+            Timeline timeline = new Timeline(t0);
+            new ImageService(root).pull(ref, null, TIMELINE ? timeline : ProgressListener.NONE, true);
             long t1 = System.nanoTime(), cpu1 = os.getProcessCpuTime();
+            long alloc = threads.getTotalThreadAllocatedBytes() - alloc0;
             double wall = (t1 - t0) / 1e9, cpu = (cpu1 - cpu0) / 1e9;
             runs.add(new double[] {wall, cpu});
-            System.out.printf("pull %2d: %6.3f s wall %6.3f s cpu%n", i, wall, cpu);
+            System.out.printf("pull %2d: %6.3f s wall %6.3f s cpu %5d MB allocated%n", i, wall, cpu, alloc >> 20);
+            if (TIMELINE) timeline.print();
             new ProcessBuilder("rm", "-rf", "--one-file-system", root.toString()).inheritIO().start().waitFor();
         }
         // the first pulls include class loading and JIT: report the later half

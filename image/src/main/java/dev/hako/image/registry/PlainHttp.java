@@ -1,6 +1,9 @@
 package dev.hako.image.registry;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,12 +29,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
 /**
- * A minimal HTTP/1.1 GET over plain sockets, for blob downloads from http registries. The JDK's HttpClient hands a
+ * A minimal HTTP/1.1 GET over blocking sockets (plain or TLS), for blob downloads. The JDK's HttpClient hands a
  * body over through its selector thread in freshly allocated (and zeroed) buffers: for a 30 MB layer that was
  * a third of the pull's CPU. Here the caller's read goes straight to the socket. Connections are kept alive and
- * reused per host; Content-Length, chunked and close-delimited bodies are understood. Redirects, auth, retries and
- * resume stay with {@link RegistryClient}, which gets an ordinary {@link HttpResponse}. https and proxied URIs are
- * not handled here ({@link #handles}).
+ * reused per host; Content-Length, chunked and close-delimited bodies are understood. TLS uses the host's
+ * SSLContext (certs.d, client certificates, or trust-all for insecure registries) and checks the host name as the
+ * HttpClient does. Redirects, auth, retries and resume stay with {@link RegistryClient}, which gets an ordinary
+ * {@link HttpResponse}. Proxied URIs are not handled here ({@link #handles}).
  */
 final class PlainHttp implements AutoCloseable {
     private static final int MAX_HEAD = 64 << 10;   // status line + headers
@@ -49,9 +53,9 @@ final class PlainHttp implements AutoCloseable {
         this.userAgent = userAgent;
     }
 
-    /** True for http URIs the default proxy selector sends directly (the HttpClient would, too). */
+    /** True for http(s) URIs the default proxy selector sends directly (the HttpClient would, too). */
     static boolean handles(URI uri) {
-        if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) return false;
+        if (!isHttps(uri) && !"http".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) return false;
         ProxySelector ps = ProxySelector.getDefault();
         if (ps == null) return true;
         try {
@@ -62,16 +66,21 @@ final class PlainHttp implements AutoCloseable {
         }
     }
 
+    private static boolean isHttps(URI uri) { return "https".equalsIgnoreCase(uri.getScheme()); }
+
     /**
      * GETs {@code uri} with {@code headers}; the body streams from the socket. Closing the body before its end
-     * closes the connection; reading it to the end returns the connection for reuse.
+     * closes the connection; reading it to the end returns the connection for reuse. {@code tls}: the context
+     * for an https URI (ignored for http).
      */
-    HttpResponse<InputStream> get(URI uri, Map<String, String> headers) throws IOException {
+    HttpResponse<InputStream> get(URI uri, Map<String, String> headers, SSLContext tls) throws IOException {
+        if (isHttps(uri) && tls == null) throw new IllegalArgumentException("https without a TLS context: " + uri);
         byte[] request = request(uri, headers);
-        String key = authority(uri);
+        // connections of different TLS settings (verified or not, client certificate) are never mixed
+        String key = isHttps(uri) ? "https://" + authority(uri) + "#" + System.identityHashCode(tls) : authority(uri);
         while (true) {
             Connection pooled = takeIdle(key);
-            Connection c = pooled != null ? pooled : connect(uri);
+            Connection c = pooled != null ? pooled : connect(uri, isHttps(uri) ? tls : null);
             try {
                 c.out.write(request);
                 c.out.flush();
@@ -90,8 +99,10 @@ final class PlainHttp implements AutoCloseable {
         for (Deque<Connection> d : idle.values()) for (Connection c; (c = d.poll()) != null; ) c.close();
     }
 
+    private static int port(URI uri) { return uri.getPort() >= 0 ? uri.getPort() : isHttps(uri) ? 443 : 80; }
+
     private static String authority(URI uri) {
-        int port = uri.getPort() < 0 ? 80 : uri.getPort();
+        int port = port(uri);
         String host = uri.getHost();
         return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }
@@ -135,14 +146,21 @@ final class PlainHttp implements AutoCloseable {
         if (closed) close();
     }
 
-    private Connection connect(URI uri) throws IOException {
+    private Connection connect(URI uri, SSLContext tls) throws IOException {
         Socket s = new Socket();
         try {
             s.setTcpNoDelay(true);
-            s.connect(new InetSocketAddress(uri.getHost().replace("[", "").replace("]", ""),
-                    uri.getPort() < 0 ? 80 : uri.getPort()), connectTimeoutMillis);
+            String host = uri.getHost().replace("[", "").replace("]", "");
+            s.connect(new InetSocketAddress(host, port(uri)), connectTimeoutMillis);
             s.setSoTimeout(readTimeoutMillis);
-            return new Connection(s);
+            if (tls == null) return new Connection(s);
+            SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(s, host, port(uri), true);   // SNI for names
+            SSLParameters params = ssl.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");   // the certificate must name the host
+            params.setApplicationProtocols(new String[] {"http/1.1"});
+            ssl.setSSLParameters(params);
+            ssl.startHandshake();
+            return new Connection(ssl);
         } catch (IOException | RuntimeException e) {
             s.close();
             if (e instanceof java.net.SocketTimeoutException)

@@ -737,7 +737,7 @@ public final class RegistryClient implements AutoCloseable {
         if (c.blobGet() && c.method().equals("GET") && PlainHttp.handles(uri)) {
             Map<String, String> headers = new java.util.LinkedHashMap<>(c.headers());
             if (auth != null) headers.put("Authorization", auth);
-            r = plainHttp.get(uri, headers);
+            r = plainHttp.get(uri, headers, http.sslContext());
         } else {
             try {
                 r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());

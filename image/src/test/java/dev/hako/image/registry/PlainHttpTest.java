@@ -99,7 +99,7 @@ class PlainHttpTest {
     void keptAliveConnectionsAreReusedAndHeadersSent() throws IOException {
         script = p -> Answer.of("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nDocker-Content-Digest: d" + p + "\r\n\r\nhello", false);
         for (int i = 0; i < 3; i++) {
-            HttpResponse<InputStream> r = http.get(uri("/v2/x/blobs/" + i), Map.of("Range", "bytes=0-", "Authorization", "Bearer t"));
+            HttpResponse<InputStream> r = http.get(uri("/v2/x/blobs/" + i), Map.of("Range", "bytes=0-", "Authorization", "Bearer t"), null);
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.headers().firstValue("docker-content-digest")).contains("d/v2/x/blobs/" + i);
             assertThat(body(r)).isEqualTo("hello");
@@ -114,15 +114,15 @@ class PlainHttpTest {
     void chunkedBodiesAreDecodedAndTheConnectionReused() throws IOException {
         script = p -> Answer.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "5;ext=1\r\nhello\r\n1\r\n \r\n6\r\nworld!\r\n0\r\nTrailer: x\r\n\r\n", false);
-        assertThat(body(http.get(uri("/a"), Map.of()))).isEqualTo("hello world!");
-        assertThat(body(http.get(uri("/b"), Map.of()))).isEqualTo("hello world!");
+        assertThat(body(http.get(uri("/a"), Map.of(), null))).isEqualTo("hello world!");
+        assertThat(body(http.get(uri("/b"), Map.of(), null))).isEqualTo("hello world!");
         assertThat(connections.get()).isEqualTo(1);
     }
 
     @Test
     void aConnectionTheServerClosedWhileIdleIsReplaced() throws IOException {
         script = p -> Answer.of("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false);
-        assertThat(body(http.get(uri("/a"), Map.of()))).isEqualTo("ok");
+        assertThat(body(http.get(uri("/a"), Map.of(), null))).isEqualTo("ok");
         // the pooled connection is closed by the server on the next request: a fresh one answers
         script = new Function<>() {
             final AtomicInteger n = new AtomicInteger();
@@ -130,7 +130,7 @@ class PlainHttpTest {
                 return n.getAndIncrement() == 0 ? null : Answer.of("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nnew", false);
             }
         };
-        assertThat(body(http.get(uri("/b"), Map.of()))).isEqualTo("new");
+        assertThat(body(http.get(uri("/b"), Map.of(), null))).isEqualTo("new");
         assertThat(connections.get()).isEqualTo(2);
     }
 
@@ -139,31 +139,32 @@ class PlainHttpTest {
         script = p -> p.equals("/short")
                 ? Answer.of("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", true)
                 : Answer.of("HTTP/1.0 200 OK\r\n\r\nuntil the end", true);
-        HttpResponse<InputStream> r = http.get(uri("/short"), Map.of());
+        HttpResponse<InputStream> r = http.get(uri("/short"), Map.of(), null);
         assertThatThrownBy(() -> r.body().readAllBytes()).isInstanceOf(EOFException.class).hasMessageContaining("7 bytes");
-        assertThat(body(http.get(uri("/close"), Map.of()))).isEqualTo("until the end");
+        assertThat(body(http.get(uri("/close"), Map.of(), null))).isEqualTo("until the end");
         assertThat(connections.get()).isEqualTo(2);
     }
 
     @Test
     void aBodyClosedEarlyClosesItsConnection() throws IOException {
         script = p -> Answer.of("HTTP/1.1 206 Partial Content\r\nContent-Length: 4\r\nContent-Range: bytes 2-5/6\r\n\r\nabcd", false);
-        HttpResponse<InputStream> r = http.get(uri("/a"), Map.of());
+        HttpResponse<InputStream> r = http.get(uri("/a"), Map.of(), null);
         assertThat(r.statusCode()).isEqualTo(206);
         assertThat(r.body().read()).isEqualTo('a');
         r.body().close();
-        assertThat(body(http.get(uri("/b"), Map.of()))).isEqualTo("abcd");
+        assertThat(body(http.get(uri("/b"), Map.of(), null))).isEqualTo("abcd");
         assertThat(connections.get()).as("a half-read connection is not reused").isEqualTo(2);
     }
 
     @Test
     void badHeadersAndAnswersAreRefused() {
         script = p -> Answer.of("SSH-2.0-OpenSSH\r\n\r\n", true);
-        assertThatThrownBy(() -> http.get(uri("/a"), Map.of("Authorization", "Bearer x\r\nX-Injected: 1")))
+        assertThatThrownBy(() -> http.get(uri("/a"), Map.of("Authorization", "Bearer x\r\nX-Injected: 1"), null))
                 .isInstanceOf(IOException.class).hasMessageContaining("Authorization");
-        assertThatThrownBy(() -> http.get(uri("/a"), Map.of())).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> http.get(uri("/a"), Map.of(), null)).isInstanceOf(IOException.class)
                 .hasMessageContaining("malformed HTTP status line");
-        assertThat(PlainHttp.handles(URI.create("https://127.0.0.1:5000/v2/"))).isFalse();
+        assertThat(PlainHttp.handles(URI.create("https://127.0.0.1:5000/v2/"))).isTrue();
+        assertThat(PlainHttp.handles(URI.create("ftp://127.0.0.1:5000/v2/"))).isFalse();
         assertThat(PlainHttp.handles(URI.create("http://127.0.0.1:5000/v2/"))).isTrue();
     }
 }
