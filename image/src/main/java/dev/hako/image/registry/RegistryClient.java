@@ -418,6 +418,40 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     /**
+     * Downloads a small blob (an image config) into memory, verified against {@code desc}'s size and digest, with
+     * the same retries as {@link #fetchBlob}; the caller stores it. {@code desc.size()} must be bounded by the caller.
+     */
+    byte[] fetchBlobBytes(Reference repo, Descriptor desc) {
+        String path = "/v2/" + repo.repository() + "/blobs/" + desc.digest();
+        for (int attempt = 1; ; attempt++) {
+            Call c = call("pull", repo, "GET", path, Map.of(), null, pullScope(repo), Set.of(200)).asBlobGet();
+            try (var resp = send(c)) {
+                String url = resp.response.uri().toString();
+                byte[] b;
+                try (InputStream in = resp.response.body()) {
+                    b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, desc.size() + 1));
+                } catch (IOException e) {
+                    if (attempt >= maxAttempts)
+                        throw new RegistryException("pull", repo.name(), "blob " + desc.digest() + " download failed after " + maxAttempts
+                                + " attempts: " + e, 0, null, url, e);
+                    sleepBackoff(attempt, null);
+                    continue;
+                }
+                String refused = null;
+                if (b.length != desc.size())
+                    refused = "size mismatch for " + desc.digest() + ": expected " + desc.size() + " bytes, got "
+                            + (b.length > desc.size() ? "more than " + desc.size() : b.length);
+                else if (!Digest.of(desc.digest().algorithm(), b).equals(desc.digest()))
+                    refused = "digest mismatch: expected " + desc.digest() + ", got " + Digest.of(desc.digest().algorithm(), b)
+                            + " (" + b.length + " bytes)";
+                if (refused != null)
+                    throw new RegistryException("pull", repo.name(), "blob " + desc.digest() + " refused: " + refused, 0, null, url, null);
+                return b;
+            }
+        }
+    }
+
+    /**
      * Uploads one blob from {@code store} to {@code repo} unless the registry has it; mounts it from
      * {@code mountFrom} (same registry, may be null) when possible.
      */
