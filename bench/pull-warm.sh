@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Warm-JVM pull benchmark: the bench image of bench/pull.sh, pulled N times in ONE JVM (bench/pull/PullBench.java)
 # into fresh empty roots, from a local docker-registry. Prints each pull's wall and CPU (user + sys of the JVM)
-# and the median of the later half (class loading and JIT done): the steady state of a warm `hako pull`.
+# and the median of the later half (class loading and JIT done): the steady state of a warm `hako pull`. After each
+# pull a `skopeo copy` to an OCI dir runs (same load for both on a shared machine) and the ratios are printed.
 # Usage: bench/pull-warm.sh [N] [JVM options...]   (default N=8; e.g. -XX:+UseParallelGC, -XX:StartFlightRecording=...)
 # BENCH_WRAP="strace -f ..." runs the JVM under a wrapper (profilers, tracers).
 # BENCH_CP_PREPEND=other.jar puts a jar first on the class path (A/B runs against another build); SKOPEO=0 skips skopeo.
@@ -21,15 +22,7 @@ trap cleanup EXIT
 . bench/pull/registry.sh
 
 cp=${BENCH_CP_PREPEND:+$BENCH_CP_PREPEND:}$(printf '%s:' cli/target/lib/*.jar)
-${BENCH_WRAP:-} java -cp "$cp" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC "$@" bench/pull/PullBench.java "$ref" "$N" "$work"
+${BENCH_WRAP:-} java -cp "$cp" --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Dbench.skopeo="$([ "${SKOPEO:-1}" = 0 ] && echo false || echo true)" "$@" bench/pull/PullBench.java "$ref" "$N" "$work"
 
 
-# the reference: skopeo copy (download + verify into an OCI dir, no unpack), same registry, same conditions
-now() { date +%s.%N; }
-[ "${SKOPEO:-1}" = 0 ] || for i in $(seq "$N"); do
-  d=$work/skopeo-$i; mkdir -p "$d"; sync
-  t0=$(now); /usr/bin/time -f '%U %S' -o "$work/cpu" skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$d/oci:bench" >/dev/null; t1=$(now)
-  printf 'skopeo %2d: %6.3f s wall %6.3f s cpu\n' "$i" "$(echo "$t1 - $t0" | bc)" "$(awk '{print $1 + $2}' "$work/cpu")"
-  rm -rf "$d"
-done
 echo "(load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores; the registry runs on the same machine)"

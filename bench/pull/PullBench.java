@@ -14,6 +14,8 @@ import java.util.List;
 public final class PullBench {
     /** -Dbench.timeline=true: when each layer reached each status (ms after the pull started). */
     private static final boolean TIMELINE = Boolean.getBoolean("bench.timeline");
+    /** -Dbench.skopeo=true: a skopeo copy after each pull, so both see the same machine load. */
+    private static final boolean SKOPEO = Boolean.getBoolean("bench.skopeo");
 
     private static final class Timeline implements ProgressListener {
         private final long t0;
@@ -45,7 +47,7 @@ public final class PullBench {
         Path work = Path.of(args[2]);
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        List<double[]> runs = new ArrayList<>();
+        List<double[]> runs = new ArrayList<>(), skopeo = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
             Path root = work.resolve("root-" + i);
             sync();
@@ -60,11 +62,35 @@ public final class PullBench {
             System.out.printf("pull %2d: %6.3f s wall %6.3f s cpu %5d MB allocated%n", i, wall, cpu, alloc >> 20);
             if (TIMELINE) timeline.print();
             new ProcessBuilder("rm", "-rf", "--one-file-system", root.toString()).inheritIO().start().waitFor();
+            if (SKOPEO) skopeo.add(skopeo(ref, work.resolve("skopeo-" + i), i));
         }
         // the first pulls include class loading and JIT: report the later half
         List<double[]> warm = runs.subList(n / 2, n);
         System.out.printf("warm (pulls %d-%d): median %.3f s wall, %.3f s cpu%n", n / 2 + 1, n,
                 median(warm, 0), median(warm, 1));
+        if (SKOPEO) {
+            List<double[]> sk = skopeo.subList(n / 2, n);
+            System.out.printf("skopeo copy (runs %d-%d, each right after the pull of the same number): median %.3f s wall, %.3f s cpu%n",
+                    n / 2 + 1, n, median(sk, 0), median(sk, 1));
+            System.out.printf("ratio hako warm pull / skopeo copy: wall %.2f, cpu %.2f (< 1 = hako faster)%n",
+                    median(warm, 0) / median(sk, 0), median(warm, 1) / median(sk, 1));
+        }
+    }
+
+    /** skopeo copy to an OCI dir (download + verify, no unpack): wall and user+sys CPU of the process. */
+    private static double[] skopeo(String ref, Path dir, int i) throws Exception {
+        Path cpuFile = dir.resolveSibling(dir.getFileName() + ".cpu");
+        sync();
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder("/usr/bin/time", "-f", "%U %S", "-o", cpuFile.toString(), "skopeo", "copy", "-q",
+                "--src-tls-verify=false", "docker://" + ref, "oci:" + dir + ":bench").inheritIO().start();
+        if (p.waitFor() != 0) throw new IllegalStateException("skopeo copy failed");
+        double wall = (System.nanoTime() - t0) / 1e9;
+        String[] us = java.nio.file.Files.readString(cpuFile).trim().split("\\s+");
+        double cpu = Double.parseDouble(us[us.length - 2]) + Double.parseDouble(us[us.length - 1]);
+        System.out.printf("skopeo %2d: %6.3f s wall %6.3f s cpu%n", i, wall, cpu);
+        new ProcessBuilder("rm", "-rf", dir.toString(), cpuFile.toString()).inheritIO().start().waitFor();
+        return new double[] {wall, cpu};
     }
 
     private static double median(List<double[]> runs, int k) {
