@@ -121,7 +121,7 @@ public final class RegistryClient implements AutoCloseable {
     final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Host> hosts = new ConcurrentHashMap<>();
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
-    private final PlainHttp plainHttp;   // blob GETs over http
+    private final PlainHttp plainHttp;   // blob GETs (http and https without a proxy)
 
     private RegistryClient(Builder b) {
         registries = b.registries;
