@@ -3,20 +3,18 @@ package dev.hako.engine.volume;
 import dev.hako.engine.EngineException;
 import dev.hako.kernel.SyscallException;
 import dev.hako.kernel.fs.Fs;
+import dev.hako.kernel.fs.ReentrantFileLock;
 import dev.hako.oci.Json;
 import dev.hako.runtime.rootfs.MountOptions;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -30,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 
 /**
@@ -50,11 +47,12 @@ public final class VolumeStore {
 
     private final Path dir;
     private final SecureRandom random = new SecureRandom();
-    private final ReentrantLock local = new ReentrantLock();
+    private final ReentrantFileLock lock;   // an flock: other stores of this JVM and other processes wait on it
 
     /** @param root the engine's persistent root (/var/lib/hako) */
     public VolumeStore(Path root) {
         this.dir = root.toAbsolutePath().normalize().resolve("volumes");
+        this.lock = new ReentrantFileLock(dir.resolve(".lock"));
     }
 
     public Path dir() { return dir; }
@@ -235,32 +233,9 @@ public final class VolumeStore {
         }
     }
 
-    /** A held store lock; closing releases it. */
-    private interface Held extends AutoCloseable {
-        @Override
-        void close();
-    }
-
-    private Held lock() throws IOException {
+    private ReentrantFileLock.Held lock() throws IOException {
         Files.createDirectories(dir);
-        local.lock();
-        try {
-            FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock l = ch.lock();
-            return () -> {
-                try {
-                    l.release();
-                    ch.close();
-                } catch (IOException e) {
-                    throw new UncheckedIOException("unlock " + dir.resolve(".lock") + ": " + e.getMessage(), e);
-                } finally {
-                    local.unlock();
-                }
-            };
-        } catch (IOException | RuntimeException e) {
-            local.unlock();
-            throw e;
-        }
+        return lock.lock();
     }
 
     /** Deletes without following symlinks and without crossing into mounts (a mount left inside is an error). */

@@ -1,10 +1,9 @@
 package dev.hako.engine.network.dns;
 
+import dev.hako.kernel.fs.LockFile;
+
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * The responder process: {@code DnsMain <runRoot>/dns [--resolv-conf PATH] [--port N]}. Started detached by
@@ -33,8 +32,8 @@ public final class DnsMain {
                 }
             }
         }
-        try (FileChannel lockFile = FileChannel.open(dir.resolve(DnsResponders.RESPONDER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock lock = lockFile.tryLock()) {
+        // an flock, as every hako lock: a second responder (another process, or another in this JVM) finds it held
+        try (LockFile lock = LockFile.tryExclusive(dir.resolve(DnsResponders.RESPONDER_LOCK))) {
             if (lock == null) {
                 System.out.println("another responder holds " + dir.resolve(DnsResponders.RESPONDER_LOCK) + ": exiting");
                 return;
@@ -52,7 +51,7 @@ public final class DnsMain {
             self.write(pidFile);
             System.out.println("responder " + pid + " started for " + dir);
             server.run();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             System.out.println("responder failed: " + e);
             System.exit(1);
         }
