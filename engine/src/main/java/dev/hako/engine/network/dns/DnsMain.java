@@ -1,9 +1,10 @@
 package dev.hako.engine.network.dns;
 
-import dev.hako.kernel.fs.LockFile;
-
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * The responder process: {@code DnsMain <runRoot>/dns [--resolv-conf PATH] [--port N]}. Started detached by
@@ -32,8 +33,10 @@ public final class DnsMain {
                 }
             }
         }
-        // an flock, as every hako lock: a second responder (another process, or another in this JVM) finds it held
-        try (LockFile lock = LockFile.tryExclusive(dir.resolve(DnsResponders.RESPONDER_LOCK))) {
+        // A POSIX (fcntl) lock is right here, unlike hako's store locks (kernel's LockFile, flock): only responders
+        // take this file, each alone in its own JVM, and the responder's class path is the engine's classes alone.
+        try (FileChannel lockFile = FileChannel.open(dir.resolve(DnsResponders.RESPONDER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = lockFile.tryLock()) {
             if (lock == null) {
                 System.out.println("another responder holds " + dir.resolve(DnsResponders.RESPONDER_LOCK) + ": exiting");
                 return;
@@ -51,7 +54,7 @@ public final class DnsMain {
             self.write(pidFile);
             System.out.println("responder " + pid + " started for " + dir);
             server.run();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             System.out.println("responder failed: " + e);
             System.exit(1);
         }
