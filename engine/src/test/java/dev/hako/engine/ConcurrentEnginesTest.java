@@ -2,15 +2,11 @@ package dev.hako.engine;
 
 import dev.hako.engine.config.RunOptions;
 import dev.hako.engine.container.ContainerRecord;
-import dev.hako.image.store.ImageService;
-import dev.hako.oci.image.Platform;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,17 +37,8 @@ class ConcurrentEnginesTest {
 
     @BeforeAll
     static void importBusybox() throws Exception {
-        Path project = Path.of(System.getProperty("hako.projectDir", "."));
-        Path fs = root.resolve("busybox-fs");
-        run("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), fs.toString());
-        Path tar = root.resolve("busybox.tar");
-        run("tar", "-C", fs.toString(), "-cf", tar.toString(), ".");
-        String unique = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        image = "hako-test-locks-" + unique + ":latest";
-        volume = "hako-test-locks-" + unique;
-        try (InputStream in = Files.newInputStream(tar)) {
-            new ImageService(root).importImage(in, image, List.of("CMD [\"sh\"]"), "test", Platform.host());
-        }
+        image = BusyboxImage.importInto(root, "hako-test-locks-");
+        volume = image.substring(0, image.indexOf(':'));
     }
 
     @AfterAll
@@ -59,12 +46,6 @@ class ConcurrentEnginesTest {
         Engine e = new Engine(root, runRoot, warnings::add);
         for (var v : e.list()) e.remove(v.record().id(), true);
         for (var v : e.listVolumes()) e.removeVolume(v.name(), true);
-    }
-
-    private static void run(String... cmd) throws IOException, InterruptedException {
-        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
     }
 
     private static RunOptions options(List<String> cmd) {

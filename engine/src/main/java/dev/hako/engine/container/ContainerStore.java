@@ -1,6 +1,7 @@
 package dev.hako.engine.container;
 
 import dev.hako.engine.EngineException;
+import dev.hako.engine.FileTrees;
 import dev.hako.kernel.fs.ReentrantFileLock;
 import dev.hako.oci.Json;
 
@@ -170,7 +171,7 @@ public final class ContainerStore implements dev.hako.image.store.ImageService.I
     public void remove(String id) {
         Path d = dir(id);
         try (var _ = lock()) {
-            deleteTree(d);
+            FileTrees.delete(d);
         } catch (IOException e) {
             throw new UncheckedIOException("remove " + d + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -178,22 +179,5 @@ public final class ContainerStore implements dev.hako.image.store.ImageService.I
         } catch (Exception e) {
             throw new EngineException(e.getMessage(), e);
         }
-    }
-
-    /** Deletes without following symlinks and without crossing into mounts (a still-mounted rootfs is an error). */
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            Object dev = Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS);
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-                for (Path c : ds) {
-                    if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)
-                            && !dev.equals(Files.getAttribute(c, "unix:dev", LinkOption.NOFOLLOW_LINKS)))
-                        throw new IOException(c + " is a mount point; unmount it first");
-                    deleteTree(c);
-                }
-            }
-        }
-        Files.delete(p);
     }
 }

@@ -1,6 +1,7 @@
 package dev.hako.engine.volume;
 
 import dev.hako.engine.EngineException;
+import dev.hako.engine.FileTrees;
 import dev.hako.kernel.SyscallException;
 import dev.hako.kernel.fs.Fs;
 import dev.hako.kernel.fs.ReentrantFileLock;
@@ -157,7 +158,7 @@ public final class VolumeStore {
             // renamed out of the way first: a removal cut short leaves no half volume under the name
             Path trash = dir.resolve(".removing-" + name + "-" + newAnonymousName().substring(0, 8));
             Files.move(dir.resolve(name), trash, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(trash);
+            FileTrees.delete(trash);
         } catch (IOException e) {
             throw new UncheckedIOException("remove volume " + name + ": " + e.getMessage(), e);
         }
@@ -236,22 +237,5 @@ public final class VolumeStore {
     private ReentrantFileLock.Held lock() throws IOException {
         Files.createDirectories(dir);
         return lock.lock();
-    }
-
-    /** Deletes without following symlinks and without crossing into mounts (a mount left inside is an error). */
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            Object dev = Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS);
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-                for (Path c : ds) {
-                    if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)
-                            && !dev.equals(Files.getAttribute(c, "unix:dev", LinkOption.NOFOLLOW_LINKS)))
-                        throw new IOException(c + " is a mount point; unmount it first");
-                    deleteTree(c);
-                }
-            }
-        }
-        Files.delete(p);
     }
 }
