@@ -243,9 +243,15 @@ public final class NetworkManager {
 
     private void attachOwn(ContainerRecord r, NetworkConfig c, String hostname, Path dir) {
         Path ns = netnsPath(r.id());
-        List<PortMapping> ports = c.networks().isEmpty() ? List.of() : allocatePorts(r.id(), c.ports());
-        var state = new NetworkState(ns.toString(), true, List.of(), ports);
-        writeState(r.id(), state);  // first: a crash from here on leaves what the sweep needs
+        List<PortMapping> ports;
+        NetworkState state;
+        // one allocation at a time (processes and commands of one JVM alike): others' ports are read from their
+        // state files, so ours must be written before the next start reads them
+        try (LockFile l = c.ports().isEmpty() ? null : portsLock()) {
+            ports = c.networks().isEmpty() ? List.of() : allocatePorts(r.id(), c.ports());
+            state = new NetworkState(ns.toString(), true, List.of(), ports);
+            writeState(r.id(), state);  // first: a crash from here on leaves what the sweep needs
+        }
         Netns.create(ns);
         int i = 0;
         for (NetworkConfig.Request req : c.networks()) {
@@ -542,6 +548,15 @@ public final class NetworkManager {
         } catch (IOException e) {
             throw new UncheckedIOException("copy " + from + " to " + to + ": " + e.getMessage(), e);
         }
+    }
+
+    private LockFile portsLock() {
+        try {
+            Files.createDirectories(netnsDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("create " + netnsDir + ": " + e.getMessage(), e);
+        }
+        return LockFile.exclusive(netnsDir.resolve("ports.lock"));
     }
 
     private void writeState(String id, NetworkState s) {
