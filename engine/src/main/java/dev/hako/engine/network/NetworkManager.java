@@ -550,13 +550,15 @@ public final class NetworkManager {
         }
     }
 
+    /** {@code <runRoot>/ports.lock}: held while host ports are chosen and recorded. */
     private LockFile portsLock() {
+        Path runRoot = netnsDir.getParent();
         try {
-            Files.createDirectories(netnsDir);
+            Files.createDirectories(runRoot);
         } catch (IOException e) {
-            throw new UncheckedIOException("create " + netnsDir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("create " + runRoot + ": " + e.getMessage(), e);
         }
-        return LockFile.exclusive(netnsDir.resolve("ports.lock"));
+        return LockFile.exclusive(runRoot.resolve("ports.lock"));
     }
 
     private void writeState(String id, NetworkState s) {
