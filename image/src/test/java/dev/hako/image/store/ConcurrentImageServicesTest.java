@@ -1,5 +1,12 @@
 package dev.hako.image.store;
 
+import dev.hako.image.content.ContentStore;
+import dev.hako.image.content.TestImages;
+import dev.hako.image.reference.Reference;
+import dev.hako.image.registry.RegistriesConf;
+import dev.hako.image.registry.RegistryClient;
+import dev.hako.image.registry.TestRegistry;
+import dev.hako.oci.image.Digest;
 import dev.hako.oci.image.Platform;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -73,6 +80,45 @@ class ConcurrentImageServicesTest {
             for (Future<?> f : all) f.get(120, TimeUnit.SECONDS);
         }
         assertEquals(List.of(), new ImageService(root).list());
+    }
+
+    /** Both services pull the same two images at once from a local registry: shared blobs, layers and records. */
+    @Test
+    void twoServicesPullTheSameImagesConcurrently(@TempDir Path tmp) throws Exception {
+        try (TestRegistry registry = TestRegistry.start(tmp.resolve("registry"), TestRegistry.Options.plain());
+             RegistryClient client = RegistryClient.builder().registries(RegistriesConf.parse(
+                     "[[registry]]\nlocation = \"" + registry.host() + "\"\ninsecure = true\n", "test")).build()) {
+            ContentStore src = ContentStore.open(tmp.resolve("src"));
+            String repo = registry.host() + "/hako-locks-pull";
+            Map<String, Digest> pushed = new TreeMap<>();
+            for (String tag : List.of("v1", "v2")) {
+                TestImages.Image img = TestImages.small(src, tag, "locks " + tag);
+                client.push(src, img.manifest(), Reference.parse(repo + ":" + tag), null, null);
+                pushed.put(repo + ":" + tag, img.config().digest());
+            }
+            ImageService[] services = {new ImageService(root), new ImageService(root)};
+            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<?>> all = new ArrayList<>();
+                for (int t = 0; t < 6; t++) {
+                    ImageService s = services[t % 2];
+                    String ref = repo + ":" + (t % 3 == 0 ? "v1" : "v2");
+                    all.add(pool.submit(() -> s.pull(ref, null, ProgressListener.NONE)));
+                }
+                for (Future<?> f : all) f.get(120, TimeUnit.SECONDS);
+            }
+            ImageService fresh = new ImageService(root);
+            for (var e : pushed.entrySet()) assertEquals(e.getValue(), fresh.resolve(e.getKey()).id(), e.getKey());
+            assertEquals(2, fresh.list().size(), fresh.list().toString());
+            assertEquals(List.of(), fresh.content().verify(), "every blob intact");
+
+            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                var a = pool.submit(() -> services[0].remove(repo + ":v1", false));
+                var b = pool.submit(() -> services[1].remove(repo + ":v2", false));
+                a.get(60, TimeUnit.SECONDS);
+                b.get(60, TimeUnit.SECONDS);
+            }
+            assertEquals(List.of(), new ImageService(root).list());
+        }
     }
 
     private static byte[] tar(Map<String, String> files) throws IOException {
