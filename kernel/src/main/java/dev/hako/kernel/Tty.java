@@ -95,6 +95,32 @@ public final class Tty {
         }
     }
 
+    /** Turns echo off on the terminal on {@code fd} (a password prompt); close the result to restore it. */
+    public static Raw noEcho(int fd) {
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment e = Native.errnoSegment(arena);
+            MemorySegment saved = arena.allocate(TERMIOS_SIZE);
+            Native.check((int) TCGETATTR.invokeExact(e, fd, saved), e, "tcgetattr", "fd " + fd);
+            MemorySegment quiet = arena.allocate(TERMIOS_SIZE);
+            quiet.copyFrom(saved);
+            int lflag = quiet.get(java.lang.foreign.ValueLayout.JAVA_INT, C_LFLAG_OFFSET);
+            quiet.set(java.lang.foreign.ValueLayout.JAVA_INT, C_LFLAG_OFFSET, lflag & ~ECHO);
+            Native.check((int) TCSETATTR.invokeExact(e, fd, TCSANOW, quiet), e, "tcsetattr", "fd " + fd);
+            return new Raw(fd, saved, arena);
+        } catch (SyscallException x) {
+            arena.close();
+            throw x;
+        } catch (Throwable t) {
+            arena.close();
+            throw new AssertionError(t);
+        }
+    }
+
+    /** struct termios: c_iflag, c_oflag, c_cflag, c_lflag (4 bytes each), ...; ECHO in c_lflag. */
+    private static final long C_LFLAG_OFFSET = 12;
+    private static final int ECHO = 010;
+
     /** A terminal in raw mode; {@link #close} puts the saved settings back (once; later calls do nothing). */
     public static final class Raw implements AutoCloseable {
         private final int fd;
