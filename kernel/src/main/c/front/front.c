@@ -60,6 +60,7 @@ extern char **environ;
 #define SOCK_PREFIX "cli-"
 #define MAGIC "hako/1"
 #define SIGNAL_PIPE 1
+#define ASYNC_START 1   /* a missing service is started for the NEXT command; this one runs in the plain JVM */
 #else
 #define PROG "hako-runtime"
 #define SELF_SUFFIX "/kernel/target/native/hako-front"
@@ -74,6 +75,7 @@ extern char **environ;
 #define SOCK_PREFIX "runtime-"
 #define MAGIC "hako-runtime/1"
 #define SIGNAL_PIPE 0
+#define ASYNC_START 0   /* podman runs several commands per container at once: they wait for the one service */
 #endif
 #define DEFAULT_DIR "/run/hako/service"
 #define MAX_MSG (256 * 1024)
@@ -188,15 +190,24 @@ static int connect_to(const char *path) {
  * Starts the service (bin/hako-runtime with HAKO_RUNTIME_SERVE=<socket>) in its own session with /dev/null
  * as stdio and a plain environment, and waits until its socket answers. One starter at a time: the others
  * wait on the lock and then find it running.
+ *
+ * ASYNC_START (the CLI): nobody waits. The starter's lock goes with the service, held as long as it lives, and
+ * whoever finds it locked and no socket answering runs its command in the plain JVM meanwhile; so does the
+ * starter. A first command is then no slower than without the service (a JVM start and its JIT warm-up would
+ * be ~2 s before it ran), and the next ones are served warm.
  */
 static int start_service(const char *dir, const char *sock, const char *id) {
     char lock[PATH_MAX];
     snprintf(lock, sizeof lock, "%s/" SOCK_PREFIX "%s.lock", dir, id);
     int lk = move_high(open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (lk < 0 || flock(lk, LOCK_EX) != 0) { if (lk >= 0) close(lk); return -1; }
+    if (lk < 0 || flock(lk, ASYNC_START ? LOCK_EX | LOCK_NB : LOCK_EX) != 0) {
+        if (ASYNC_START && lk >= 0 && errno == EWOULDBLOCK) note("the service is starting");
+        if (lk >= 0) close(lk);
+        return -1;
+    }
     int s = connect_to(sock);
     if (s >= 0) { close(lk); return s; }
-    note("starting the runtime service");
+    note("starting the service");
     unlink(sock);   /* a dead service's socket */
     int rep[2];
     if (pipe2(rep, O_CLOEXEC) != 0) { close(lk); return -1; }
@@ -230,8 +241,10 @@ static int start_service(const char *dir, const char *sock, const char *id) {
         int null = open("/dev/null", O_RDWR);
         if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); }
         int keepfd = fcntl(rep[1], F_DUPFD_CLOEXEC, 3);
-        closefrom(keepfd >= 0 ? keepfd + 1 : 3);   /* nothing of the caller's (conmon's sync pipes, --preserve-fds) may live on */
+        int lockfd = ASYNC_START && keepfd >= 0 ? fcntl(lk, F_DUPFD, keepfd + 1) : -1;   /* inherited by the service */
+        closefrom(lockfd >= 0 ? lockfd + 1 : keepfd >= 0 ? keepfd + 1 : 3);   /* nothing of the caller's (conmon's sync pipes, --preserve-fds) may live on */
         for (int fd = 3; fd < keepfd; fd++) close(fd);
+        for (int fd = keepfd + 1; fd < lockfd; fd++) close(fd);
         const char *keep[] = {"JAVA_HOME", IDLE_VAR, NULL};
         char *env[8];
         int n = 0;
@@ -266,6 +279,10 @@ static int start_service(const char *dir, const char *sock, const char *id) {
     close(rep[0]);
     if (report[0] != 'P' || strchr(report, 'E')) {
         note(report[0] == 'S' ? "not starting the service under a subreaper" : "the service did not start");
+        close(lk);
+        return -1;
+    }
+    if (ASYNC_START) {   /* the service holds the lock now; it answers the next command */
         close(lk);
         return -1;
     }
