@@ -52,9 +52,19 @@ class CliServiceTest {
         assertThat(b.code()).as(b.describe()).isZero();
         b = run(false, work, null, Map.of(), List.of("tar", "-C", fs.toString(), "--numeric-owner", "-cf", "busybox.tar", "."));
         assertThat(b.code()).as(b.describe()).isZero();
-        // a relative path from the caller's working directory, through the service
-        Result r = hako(true, "import", "busybox.tar", IMAGE);
+        // no service yet: this command starts one and runs in the plain JVM meanwhile (nobody waits for a JVM start)
+        Result r = run(true, work, null, Map.of("HAKO_TRACE_TIMING", "1"), command("import", "busybox.tar", IMAGE));
         assertThat(r.code()).as(r.describe()).isZero();
+        assertThat(r.err()).contains("starting the service").contains("falling back to the plain JVM");
+        for (int i = 0; i < 600 && !socketAnswers(); i++) Thread.sleep(100);
+        assertThat(socketAnswers()).as("the service came up").isTrue();
+    }
+
+    /** The service writes its pid file once it listens. */
+    static boolean socketAnswers() throws IOException {
+        try (Stream<Path> s = Files.list(serviceDir)) {
+            return s.anyMatch(f -> f.toString().endsWith(".pid"));
+        }
     }
 
     @AfterAll
