@@ -9,15 +9,8 @@ public final class FdStreams {
     private FdStreams() {}
 
     public static InputStream input(int fd) {
-        return new InputStream() {
+        return new ByteInput() {
             private boolean closed;
-
-            @Override
-            public int read() throws IOException {
-                byte[] b = new byte[1];
-                int n = read(b, 0, 1);
-                return n <= 0 ? -1 : b[0] & 0xff;
-            }
 
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
@@ -75,16 +68,9 @@ public final class FdStreams {
      * close() and the last reader comes last, never while a poll may still name it.
      */
     public static InputStream closableInput(int fd) {
-        return new InputStream() {
+        return new ByteInput() {
             private boolean closed, fdClosed;
             private int readers;
-
-            @Override
-            public int read() throws IOException {
-                byte[] b = new byte[1];
-                int n = read(b, 0, 1);
-                return n <= 0 ? -1 : b[0] & 0xff;
-            }
 
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
@@ -150,6 +136,16 @@ public final class FdStreams {
             throw x;
         } catch (Throwable t) {
             throw new AssertionError(t);
+        }
+    }
+
+    /** An input that reads single bytes through read(byte[], int, int). */
+    private abstract static class ByteInput extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] b = new byte[1];
+            int n = read(b, 0, 1);
+            return n <= 0 ? -1 : b[0] & 0xff;
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.hako.cli.Main;
 import dev.hako.kernel.FdStreams;
 import dev.hako.kernel.Fds;
 import dev.hako.kernel.Tty;
+import dev.hako.runtime.service.CallerStreams;
 import dev.hako.runtime.service.CommandService;
 import dev.hako.runtime.service.ServiceCall;
 import dev.hako.runtime.service.ServiceCommand;
@@ -12,8 +13,6 @@ import dev.hako.runtime.service.ServiceLink;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -42,28 +41,21 @@ public final class CliService implements ServiceCommand {
     @Override
     public int run(ServiceCall call) {
         int[] fds = call.fds();
-        PrintStream out = new PrintStream(FdStreams.output(fds[1]), false, StandardCharsets.UTF_8);
-        PrintStream err = new PrintStream(FdStreams.output(fds[2]), true, StandardCharsets.UTF_8);
-        // a reader of the caller's stdin left behind (attach's stdin thread) must stop with the command
-        InputStream in = FdStreams.closableInput(fds[0]);
         var signals = new ForwardedSignals(call.link(), fds[3]);
-        boolean tty = Tty.isatty(fds[1]);
-        var host = new Host(call.caller(), fds[0], fds[1], signals);
-        var terminal = new Main.Terminal(out, err, in, tty, Main.Terminal.width(call.caller().env().get("COLUMNS"), tty ? fds[1] : -1), host);
-        int code;
-        try {
-            code = Main.run(call.args().toArray(String[]::new), terminal);
-        } catch (Throwable t) {
-            err.println("Error: " + t);
-            code = 1;
+        // a reader of the caller's stdin left behind (attach's stdin thread) must stop with the command
+        try (var io = CallerStreams.of(fds, FdStreams.closableInput(fds[0]))) {
+            boolean tty = Tty.isatty(fds[1]);
+            var host = new Host(call.caller(), fds[0], fds[1], signals);
+            int width = Main.Terminal.width(call.caller().env().get("COLUMNS"), tty ? fds[1] : -1);
+            try {
+                return Main.run(call.args().toArray(String[]::new), new Main.Terminal(io.out(), io.err(), io.in(), tty, width, host));
+            } catch (Throwable t) {
+                io.err().println("Error: " + t);
+                return 1;
+            }
+        } finally {
+            signals.close();
         }
-        out.flush();
-        err.flush();
-        out.close();
-        err.close();
-        try { in.close(); } catch (IOException ignored) { }
-        signals.close();
-        return code;
     }
 
     /** The caller's signals as the front-end forwards them. */

@@ -3,10 +3,6 @@ package dev.hako.runtime.service;
 import dev.hako.kernel.FdStreams;
 import dev.hako.runtime.cli.Main;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The runtime service: `hako-runtime` commands in a warm JVM ({@link CommandService}), started by the front-end
@@ -26,23 +22,14 @@ public final class RuntimeService implements ServiceCommand {
 
     @Override
     public int run(ServiceCall call) {
-        int[] stdio = call.fds();
-        PrintStream out = new PrintStream(FdStreams.output(stdio[1]), false, StandardCharsets.UTF_8);
-        PrintStream err = new PrintStream(FdStreams.output(stdio[2]), false, StandardCharsets.UTF_8);
-        InputStream in = FdStreams.input(stdio[0]);
-        int code;
-        try {
-            code = Main.run(call.args().toArray(String[]::new), out, err, in, call.caller());
-        } catch (Throwable t) {
-            // what Main.run does not turn into an exit code (an Error): reported as the JVM would
-            err.println("hako-runtime: " + t);
-            code = 1;
+        try (var io = CallerStreams.of(call.fds(), FdStreams.input(call.fds()[0]))) {
+            try {
+                return Main.run(call.args().toArray(String[]::new), io.out(), io.err(), io.in(), call.caller());
+            } catch (Throwable t) {
+                // what Main.run does not turn into an exit code (an Error): reported as the JVM would
+                io.err().println("hako-runtime: " + t);
+                return 1;
+            }
         }
-        out.flush();
-        err.flush();
-        out.close();
-        err.close();
-        try { in.close(); } catch (IOException ignored) { }
-        return code;
     }
 }
