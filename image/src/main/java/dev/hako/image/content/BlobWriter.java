@@ -1,6 +1,7 @@
 package dev.hako.image.content;
 
 import dev.hako.kernel.fs.Fs;
+import dev.hako.kernel.fs.LockFile;
 import dev.hako.oci.image.Descriptor;
 import dev.hako.oci.image.Digest;
 
