@@ -106,6 +106,15 @@ public final class Fs {
     private static final MethodHandle PWRITE = fn("pwrite",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle READ = fn("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    // write/pwrite straight from a Java array: "critical" downcalls may take heap segments, so the bytes need no
+    // copy into native memory first. The JVM holds off GC during such a call: only for writes of bounded size to
+    // regular files (page cache), never for anything that can block for long (pipes, sockets, ttys).
+    private static final MethodHandle WRITE_HEAP = fn("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
+            Linker.Option.critical(true));
+    private static final MethodHandle PWRITE_HEAP = fn("pwrite",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), Linker.Option.critical(true));
+    /** The most one heap write hands the kernel at once (bounds how long GC waits for it). */
+    private static final int HEAP_WRITE_MAX = 1 << 20;
     private static final MethodHandle LSEEK = fn("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle FTRUNCATE = fn("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle FALLOCATE = fn("fallocate",
@@ -423,6 +432,31 @@ public final class Fs {
                     throw new SyscallException("pwrite", what, Native.errno(err));
                 }
                 off += r;
+            }
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /**
+     * Writes {@code len} bytes of {@code b} from {@code off} to a regular file (retrying short writes), without
+     * copying them out of the Java heap first. {@code offset} &lt; 0: at the file position (write(2)); else at that
+     * offset (pwrite(2)). Only for regular files: the call must not block for long (see WRITE_HEAP).
+     */
+    public static void writeFully(int fd, byte[] b, int off, int len, long offset, String what) {
+        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        MemorySegment heap = MemorySegment.ofArray(b);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment err = Native.errnoSegment(a);
+            long done = 0;
+            while (done < len) {
+                long n = Math.min(len - done, HEAP_WRITE_MAX);
+                MemorySegment src = heap.asSlice(off + done, n);
+                long r = offset < 0 ? (long) WRITE_HEAP.invokeExact(err, fd, src, n)
+                        : (long) PWRITE_HEAP.invokeExact(err, fd, src, n, offset + done);
+                if (r == -1) {
+                    if (Native.errno(err) == Errno.EINTR) continue;
+                    throw new SyscallException(offset < 0 ? "write" : "pwrite", what, Native.errno(err));
+                }
+                done += r;
             }
         } catch (Throwable t) { throw rethrow(t); }
     }
