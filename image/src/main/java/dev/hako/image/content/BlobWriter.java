@@ -35,7 +35,8 @@ public final class BlobWriter implements AutoCloseable {
     private MessageDigest md;
     private long offset;
     private long kicked;                   // bytes before this offset are already handed to writeback
-    private int writebackFd = -1;          // a second fd of the data file: FileChannel does not show its own
+    private int fd = -1;                   // a second fd of the data file (FileChannel does not show its own): the
+                                           // bytes go from the Java array straight to write(2), with no copy first
     private boolean done;
     private boolean cleaned;
 
@@ -61,9 +62,11 @@ public final class BlobWriter implements AutoCloseable {
             if (existing > 0) rehash(existing);
             channel.truncate(existing);
             channel.position(existing);
+            fd = Fs.openat(Fs.AT_FDCWD, data.toString(), Fs.O_WRONLY | Fs.O_CLOEXEC, 0, data.toString());
             offset = existing;
             kicked = existing;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            closeChannel();
             releaseLocks();
             throw new ContentException("open ingest " + data + ": " + e.getMessage(), e);
         }
@@ -109,9 +112,8 @@ public final class BlobWriter implements AutoCloseable {
         if (expected != null && offset + len > expected.size())
             throw DigestMismatchException.size(expected.digest(), expected.size(), offset + len);
         try {
-            ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-            while (buf.hasRemaining()) channel.write(buf);
-        } catch (IOException e) {
+            Fs.writeFully(fd, b, off, len, offset, data.toString());
+        } catch (dev.hako.kernel.SyscallException e) {
             throw new ContentException("write ingest " + data + ": " + e.getMessage(), e);
         }
         md.update(b, off, len);
@@ -121,16 +123,7 @@ public final class BlobWriter implements AutoCloseable {
 
     /** Hands what was written since the last call to the disk now, so that the fdatasync at commit finds little left. */
     private void startWriteback() {
-        if (writebackFd < 0) {
-            try {
-                writebackFd = Fs.openat(Fs.AT_FDCWD, data.toString(),
-                        Fs.O_RDONLY | Fs.O_CLOEXEC, 0, data.toString());
-            } catch (RuntimeException e) {
-                kicked = Long.MAX_VALUE;   // only a hint: don't try again
-                return;
-            }
-        }
-        Writeback.start(writebackFd, kicked, offset - kicked);
+        Writeback.start(fd, kicked, offset - kicked);
         kicked = offset;
     }
 
@@ -207,9 +200,9 @@ public final class BlobWriter implements AutoCloseable {
     }
 
     private void closeChannel() {
-        if (writebackFd >= 0) {
-            try { Fs.close(writebackFd); } catch (RuntimeException ignored) { }
-            writebackFd = -1;
+        if (fd >= 0) {
+            try { Fs.close(fd); } catch (RuntimeException ignored) { }
+            fd = -1;
         }
         if (channel == null) return;
         try { channel.close(); } catch (IOException ignored) { }

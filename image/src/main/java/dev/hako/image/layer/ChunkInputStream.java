@@ -5,12 +5,19 @@ import java.io.InputStream;
 
 /**
  * An InputStream over a sequence of byte chunks handed over by another thread: subclasses say how the
- * next chunk arrives ({@link #fill}); reading the current one is shared here.
+ * next chunk arrives ({@link #fill}); reading the current one is shared here. {@link #lend} gives a consumer the
+ * chunk's bytes in place, without the copy {@link #read(byte[], int, int)} makes.
  */
 public abstract class ChunkInputStream extends InputStream {
     /** The chunk being read, the position in it and the end of its data; {@link #fill} replaces all three. */
     protected byte[] current = new byte[0];
     protected int pos, limit;
+
+    /** Receives bytes lent in place: valid only during the call (the array is reused afterwards). */
+    @FunctionalInterface
+    public interface Sink {
+        void accept(byte[] b, int off, int len) throws IOException;
+    }
 
     /** Makes the next chunk current (pos 0, limit its length); false at the end of the stream. */
     protected abstract boolean fill() throws IOException;
@@ -27,6 +34,15 @@ public abstract class ChunkInputStream extends InputStream {
         while (pos >= limit) if (!fill()) return -1;
         int n = Math.min(len, limit - pos);
         System.arraycopy(current, pos, b, off, n);
+        pos += n;
+        return n;
+    }
+
+    /** Passes up to {@code max} (&gt; 0) next bytes to {@code sink} in place; returns how many, -1 at the end. */
+    public int lend(int max, Sink sink) throws IOException {
+        while (pos >= limit) if (!fill()) return -1;
+        int n = Math.min(max, limit - pos);
+        sink.accept(current, pos, n);
         pos += n;
         return n;
     }

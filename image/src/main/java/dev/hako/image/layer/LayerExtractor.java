@@ -12,9 +12,6 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -34,7 +31,9 @@ import java.util.Set;
 public final class LayerExtractor {
     private static final String WH = ".wh.";
     private static final String OPAQUE = ".wh..wh..opq";
-    private static final int BUF = 1 << 18;   // divides Writeback.STEP
+    private static final int BUF = 1 << 18;
+    /** The most one write(2) of file data takes (a read-ahead chunk). */
+    private static final int APPEND_MAX = 1 << 20;
     /** A file's last bytes are handed to writeback when there are at least this many. */
     private static final long WRITEBACK_TAIL_MIN = 256 << 10;
 
@@ -46,7 +45,6 @@ public final class LayerExtractor {
     /** Directory times are set at the end: creating children changes them. */
     private final Map<String, long[]> dirTimes = new LinkedHashMap<>();
     private final byte[] heap = new byte[BUF];
-    private MemorySegment native_;
     private String ensuredParent;
     /** The layers below, when unpacking a layer tree for overlay: paths resolve through the merged view. */
     private final LowerView lowers;
@@ -87,8 +85,7 @@ public final class LayerExtractor {
         HashingStream hashed = new HashingStream(Compression.decompress(blob), opts.maxUncompressedBytes());
         LayerExtractor x = new LayerExtractor(target, opts, lowers);
         long entries;
-        try (ReadAhead tar = new ReadAhead(hashed); Arena arena = Arena.ofConfined()) {
-            x.native_ = arena.allocate(BUF, 4096);
+        try (ReadAhead tar = new ReadAhead(hashed)) {
             entries = x.run(new TarReader(tar));
             // the digest covers the whole stream: end-of-archive blocks and record padding too
             byte[] rest = new byte[1 << 16];
@@ -336,14 +333,14 @@ public final class LayerExtractor {
         try {
             String what = root.describe(rel);
             if (e.isSparse()) {
-                for (long[] seg : e.sparse()) copy(tar, fd, seg[0], seg[1], what, true);
+                for (long[] seg : e.sparse()) copySparse(tar, fd, seg[0], seg[1], what);
                 Fs.ftruncate(fd, e.realSize(), what);
             } else {
                 long size = tar.remaining();
-                copy(tar, fd, -1, size, what, false);
+                long kicked = append(tar, fd, size, what);
                 // the tail the copy did not hand to writeback yet; smaller files are left to the final syncfs
-                long tail = size % Writeback.STEP;
-                if (tail >= WRITEBACK_TAIL_MIN) Writeback.start(fd, size - tail, tail);
+                long tail = size - kicked;
+                if (tail >= WRITEBACK_TAIL_MIN) Writeback.start(fd, kicked, tail);
             }
             Fs.fchown(fd, (int) e.uid(), (int) e.gid(), what);
             Fs.fchmod(fd, e.mode() & 07777, what);
@@ -362,27 +359,36 @@ public final class LayerExtractor {
         }
     }
 
-    /** Copies len bytes of entry data to fd (at offset, or appending when offset < 0); holes stay holes. */
-    private void copy(TarReader tar, int fd, long offset, long len, String what, boolean sparse) throws IOException {
+    /** Copies the sparse segment of len entry bytes to fd at offset; zero blocks stay holes. */
+    private void copySparse(TarReader tar, int fd, long offset, long len, String what) throws IOException {
         long pos = offset;
-        long appended = 0;
         while (len > 0) {
             int chunk = (int) Math.min(len, BUF);
             tar.readFully(heap, 0, chunk);
-            if (sparse && allZero(heap, chunk)) {
-                pos += chunk;
-            } else {
-                MemorySegment.copy(heap, 0, native_, ValueLayout.JAVA_BYTE, 0, chunk);
-                if (pos >= 0) { Fs.pwriteFully(fd, native_, chunk, pos, what); pos += chunk; }
-                else {
-                    Fs.writeFully(fd, native_, chunk, what);
-                    appended += chunk;
-                    // large files go to disk while the rest of the layer streams in (see Writeback)
-                    if (appended % Writeback.STEP == 0) Writeback.start(fd, appended - Writeback.STEP, Writeback.STEP);
-                }
-            }
+            if (!allZero(heap, chunk)) Fs.writeFully(fd, heap, 0, chunk, pos, what);
+            pos += chunk;
             len -= chunk;
         }
+    }
+
+    /**
+     * Appends len entry bytes to fd, written from the read-ahead's chunks in place (no copy in between); returns
+     * how many of them were handed to writeback.
+     */
+    private long append(TarReader tar, int fd, long len, String what) throws IOException {
+        ChunkInputStream.Sink write = (b, off, n) -> Fs.writeFully(fd, b, off, n, -1, what);
+        long written = 0, kicked = 0;
+        while (written < len) {
+            int n = tar.lend((int) Math.min(len - written, APPEND_MAX), heap, write);
+            if (n < 0) throw new java.io.EOFException("tar: archive truncated inside an entry");
+            written += n;
+            // large files go to disk while the rest of the layer streams in (see Writeback)
+            if (written - kicked >= Writeback.STEP) {
+                Writeback.start(fd, kicked, written - kicked);
+                kicked = written;
+            }
+        }
+        return kicked;
     }
 
     private static boolean allZero(byte[] b, int n) {

@@ -13,12 +13,13 @@ import java.util.concurrent.BlockingQueue;
  */
 final class ReadAhead extends ChunkInputStream {
     private static final int CHUNK = 1 << 20;
+    /** Spare chunks shared by every layer (a layer has up to six in flight; three layers unpack at once). */
+    private static final ChunkPool POOL = new ChunkPool(CHUNK, 16);
     private static final Object EOF = new Object();
 
     private record Chunk(byte[] data, int length) {}
 
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4);
-    private final java.util.Queue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Thread reader;
     private boolean done;
 
@@ -26,8 +27,7 @@ final class ReadAhead extends ChunkInputStream {
         reader = Thread.ofPlatform().daemon().name("hako-layer-read-ahead").start(() -> {
             try {
                 while (true) {
-                    byte[] spare = free.poll();   // recycled by the consumer: no 1 MiB allocation per chunk
-                    byte[] buf = spare != null ? spare : new byte[CHUNK];
+                    byte[] buf = POOL.take();   // recycled by the consumer: no 1 MiB allocation per chunk
                     int n = 0;
                     while (n < CHUNK) {
                         int r = source.read(buf, n, CHUNK - n);
@@ -35,6 +35,7 @@ final class ReadAhead extends ChunkInputStream {
                         n += r;
                     }
                     if (n > 0) queue.put(new Chunk(buf, n));
+                    else POOL.give(buf);
                     if (n < CHUNK) { queue.put(EOF); return; }
                 }
             } catch (InterruptedException e) {
@@ -60,7 +61,7 @@ final class ReadAhead extends ChunkInputStream {
         if (o instanceof IOException e) { done = true; throw new IOException(e.getMessage(), e); }
         if (o instanceof Error e) { done = true; throw e; }
         if (o instanceof Throwable t) { done = true; throw new IOException(t); }
-        if (current.length == CHUNK && free.size() < 8) free.offer(current);
+        POOL.give(current);
         Chunk c = (Chunk) o;
         current = c.data();
         limit = c.length();
@@ -73,5 +74,10 @@ final class ReadAhead extends ChunkInputStream {
     public void close() {
         done = true;
         reader.interrupt();
+        POOL.give(current);
+        current = new byte[0];
+        pos = limit = 0;
+        // chunks still queued are no one else's; one the reader is filling now is left to the GC
+        for (Object o; (o = queue.poll()) != null; ) if (o instanceof Chunk c) POOL.give(c.data());
     }
 }

@@ -196,6 +196,26 @@ public final class TarReader {
         return n;
     }
 
+    /**
+     * Passes the next up to {@code max} bytes of entry data to {@code sink}: in place when the archive is read from a
+     * {@link ChunkInputStream}, else through {@code scratch}. Returns how many, -1 at the entry's end.
+     */
+    public int lend(int max, byte[] scratch, ChunkInputStream.Sink sink) throws IOException {
+        if (remaining <= 0) return -1;
+        int want = (int) Math.min(max, remaining);
+        int n;
+        if (in instanceof ChunkInputStream chunks) {
+            n = chunks.lend(want, sink);
+        } else {
+            n = in.read(scratch, 0, Math.min(want, scratch.length));
+            if (n > 0) sink.accept(scratch, 0, n);
+        }
+        if (n < 0) throw new EOFException("tar: archive truncated inside an entry");
+        remaining -= n;
+        offset += n;
+        return n;
+    }
+
     /** Reads exactly len bytes of entry data. */
     public void readFully(byte[] b, int off, int len) throws IOException {
         while (len > 0) {

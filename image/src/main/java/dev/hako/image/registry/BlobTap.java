@@ -11,8 +11,17 @@ import dev.hako.oci.image.Manifest;
  * else (a wrong digest, a retry that resumes mid-blob, an error). A consumer must commit nothing before finish.
  */
 public interface BlobTap {
-    /** The next bytes of the blob (the array is reused by the caller: copy what you keep). Must not block forever. */
+    /**
+     * The next bytes of the blob. The caller reuses the array (the tap copies what it keeps), except the one the
+     * last {@link #buffer} call returned: that one the tap takes over, with no copy. Must not block forever.
+     */
     void write(byte[] b, int off, int len);
+
+    /**
+     * An array the caller may read the next bytes into and then pass to {@link #write}, which keeps it instead of
+     * copying; null when the tap has none to give (the caller uses its own).
+     */
+    default byte[] buffer() { return null; }
 
     /** Every byte was written and the blob verified against its descriptor. */
     void finish();

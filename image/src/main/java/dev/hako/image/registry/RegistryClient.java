@@ -378,8 +378,13 @@ public final class RegistryClient implements AutoCloseable {
                             w.reset(); // server ignored Range: start over
                         }
                         try (InputStream in = r.body()) {
-                            byte[] buf = new byte[128 << 10];
-                            for (int n; (n = in.read(buf)) > 0; ) {
+                            byte[] own = new byte[128 << 10];
+                            while (true) {
+                                // read into the tap's own array where it lends one: it then keeps it, uncopied
+                                byte[] lent = t == null ? null : t.buffer();
+                                byte[] buf = lent != null ? lent : own;
+                                int n = in.read(buf, 0, buf.length);
+                                if (n <= 0) break;
                                 w.write(buf, 0, n);
                                 if (t != null) { tapped = true; t.write(buf, 0, n); }
                                 pl.blobProgress(desc, w.offset());

@@ -89,13 +89,15 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
     static final class Pipe extends dev.hako.image.layer.ChunkInputStream implements BlobTap {
         private static final int CHUNK = 128 << 10;
         private static final int CAPACITY = 32;            // chunks of up to 128 KiB: 4 MiB in flight at most
+        /** Spare chunks shared by every pipe: a warm pull allocates none. */
+        private static final dev.hako.image.layer.ChunkPool POOL = new dev.hako.image.layer.ChunkPool(CHUNK, 64);
         private static final Object END = new Object();
         private record Chunk(byte[] data, int length) {}
         /** How long a full pipe waits for its reader to start (it may queue behind another unpacker of the layer). */
         private static final long ATTACH_GRACE_MILLIS = 2000;
         private long unattachedWaits;                       // writer thread only
         private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(CAPACITY);
-        private final java.util.Queue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private byte[] lent;                                // writer thread only: the array buffer() gave out
         private volatile boolean attached, detached, failed;
         private boolean eof;
         private IOException error;
@@ -114,11 +116,22 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
         // ---- writer side (the download) ----
 
         @Override
+        public byte[] buffer() {
+            if (detached || failed) return null;
+            if (lent == null) lent = POOL.take();
+            return lent;
+        }
+
+        @Override
         public void write(byte[] b, int off, int len) {
+            if (b == lent && off == 0 && len > 0 && !detached && !failed) {   // our own array: handed over as it is
+                lent = null;
+                offer(new Chunk(b, len));
+                return;
+            }
             while (len > 0 && !detached && !failed) {
                 int n = Math.min(len, CHUNK);
-                byte[] spare = free.poll();   // recycled by the reader: no allocation per chunk
-                byte[] copy = spare != null ? spare : new byte[CHUNK];
+                byte[] copy = POOL.take();
                 System.arraycopy(b, off, copy, 0, n);
                 offer(new Chunk(copy, n));
                 off += n;
@@ -174,7 +187,7 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
             }
             if (o == END) { eof = true; return false; }
             if (o instanceof IOException e) { error = e; throw new IOException(e.getMessage(), e); }
-            if (current.length == CHUNK && free.size() < CAPACITY) free.offer(current);
+            POOL.give(current);
             Chunk c = (Chunk) o;
             current = c.data();
             limit = c.length();

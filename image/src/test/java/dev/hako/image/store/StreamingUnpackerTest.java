@@ -103,6 +103,40 @@ class StreamingUnpackerTest {
     }
 
     @Test
+    void bytesReadIntoLentArraysArriveIntactAndLentArraysAreNeverReusedWhileQueued() throws IOException {
+        Digest chain = config.diffIds().getFirst();
+        java.util.Set<byte[]> handedOver = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        try (StreamingUnpacker u = unpacker()) {
+            BlobTap tap = u.open(null, config, 0, desc);
+            byte[] own = new byte[1 << 16];
+            int step = 0;
+            for (int off = 0; off < gz.length; step++) {
+                byte[] lent = tap.buffer();
+                assertThat(lent).as("a lent array comes back only after the reader is done with it").isNotNull();
+                int n = Math.min(step % 3 == 2 ? 1000 : lent.length, gz.length - off);
+                if (step % 3 == 1) {   // the caller's own array: copied
+                    n = Math.min(n, own.length);
+                    System.arraycopy(gz, off, own, 0, n);
+                    tap.write(own, 0, n);
+                } else {               // read into the lent array: handed over (partly filled ones too)
+                    System.arraycopy(gz, off, lent, 0, n);
+                    tap.write(lent, 0, n);
+                    handedOver.add(lent);
+                }
+                off += n;
+            }
+            tap.finish();
+            u.await();
+        }
+        assertThat(handedOver).hasSizeGreaterThan(1);
+        // the unpack verified the diffID of what it read: any corrupted or reordered chunk would have kept it out
+        assertThat(layers.exists(chain)).isTrue();
+        byte[] data = new byte[3 << 20];
+        new Random(7).nextBytes(data);
+        assertThat(Files.readAllBytes(layers.diffDir(chain).resolve("etc/big"))).isEqualTo(data);
+    }
+
+    @Test
     void anAbandonedStreamCommitsNothingEvenWhenTheTarWasComplete() throws IOException {
         Digest chain = config.diffIds().getFirst();
         try (StreamingUnpacker u = unpacker()) {
