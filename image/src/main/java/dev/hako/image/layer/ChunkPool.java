@@ -1,17 +1,19 @@
 package dev.hako.image.layer;
 
+import java.lang.ref.SoftReference;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Spare byte arrays of one size, kept across layers and pulls: a warm pull (the CLI service's JVM) then hands its
  * data between threads in arrays it already has, instead of allocating (and zeroing, and later copying in GC)
- * tens of MB each time. Holds at most {@code max} arrays; what does not fit is left to the GC.
+ * tens of MB each time. Holds at most {@code max} arrays, softly: the GC may still take them back when memory
+ * runs short (a long-lived service keeps them only while the heap has room).
  */
 public final class ChunkPool {
     private final int size;
     private final int max;
-    private final ConcurrentLinkedQueue<byte[]> spare = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<SoftReference<byte[]>> spare = new ConcurrentLinkedQueue<>();
     private final AtomicInteger count = new AtomicInteger();
 
     public ChunkPool(int size, int max) {
@@ -23,16 +25,18 @@ public final class ChunkPool {
 
     /** A spare array, or a new one: its content is garbage. */
     public byte[] take() {
-        byte[] b = spare.poll();
-        if (b == null) return new byte[size];
-        count.decrementAndGet();
-        return b;
+        for (SoftReference<byte[]> r; (r = spare.poll()) != null; ) {
+            count.decrementAndGet();
+            byte[] b = r.get();
+            if (b != null) return b;
+        }
+        return new byte[size];
     }
 
     /** Gives an array back; the caller must not use it again. Arrays of another size are ignored. */
     public void give(byte[] b) {
         if (b == null || b.length != size) return;
         if (count.incrementAndGet() > max) { count.decrementAndGet(); return; }
-        spare.offer(b);
+        spare.offer(new SoftReference<>(b));
     }
 }

@@ -14,7 +14,7 @@ import java.util.concurrent.BlockingQueue;
 final class ReadAhead extends ChunkInputStream {
     private static final int CHUNK = 1 << 20;
     /** Spare chunks shared by every layer (a layer has up to six in flight; three layers unpack at once). */
-    private static final ChunkPool POOL = new ChunkPool(CHUNK, 16);
+    private static final ChunkPool POOL = new ChunkPool(CHUNK, 24);
     private static final Object EOF = new Object();
 
     private record Chunk(byte[] data, int length) {}

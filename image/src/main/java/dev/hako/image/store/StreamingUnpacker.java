@@ -90,7 +90,7 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
         private static final int CHUNK = 128 << 10;
         private static final int CAPACITY = 32;            // chunks of up to 128 KiB: 4 MiB in flight at most
         /** Spare chunks shared by every pipe: a warm pull allocates none. */
-        private static final dev.hako.image.layer.ChunkPool POOL = new dev.hako.image.layer.ChunkPool(CHUNK, 64);
+        private static final dev.hako.image.layer.ChunkPool POOL = new dev.hako.image.layer.ChunkPool(CHUNK, 128);
         private static final Object END = new Object();
         private record Chunk(byte[] data, int length) {}
         /** How long a full pipe waits for its reader to start (it may queue behind another unpacker of the layer). */
