@@ -129,6 +129,14 @@ void attach_start(void) {
     at_console = -1;
 }
 
+void attach_fds(int v[ATTACH_FDS]) {
+    v[0] = at_adir; v[1] = at_listen; v[2] = at_stdin_w; v[3] = at_master; v[4] = at_openstdin;
+}
+
+void attach_resume(const int v[ATTACH_FDS]) {
+    at_adir = v[0]; at_listen = v[1]; at_stdin_w = v[2]; at_master = v[3]; at_openstdin = v[4];
+}
+
 static void drop(int i) {
     close(clients[i].fd);
     free(clients[i].out);
