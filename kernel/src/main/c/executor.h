@@ -170,6 +170,8 @@ void monitor_fds(int fds[3]);          /* the container directory, the stdout an
 void monitor_resume(const int fds[3]); /* in hako-monitor: the same (the log: log_resume) */
 /* monitor_handoff.c: exec hako-monitor in place of the executor (returns only if it cannot) */
 void monitor_handoff_note_host(void);  /* in monitor_prepare, before any setns */
+void monitor_handoff_image(int fd);    /* --monitor-exe: the JVM's sealed memfd of hako-monitor */
+void monitor_handoff_close_image(void);
 void monitor_handoff(pid_t child, int sigfd, int child_done, int st);
 /* logfile.c: json-file log with docker's rotation (log-config in the container directory) */
 int log_open(int dirfd);

@@ -66,6 +66,7 @@ void monitor_close_fds(void) {
     if (mon_log >= 0) close(mon_log);
     for (int i = 0; i < 2; i++) if (mon_pipe[i] >= 0) close(mon_pipe[i]);
     attach_close_fds();
+    monitor_handoff_close_image();
 }
 #endif
 

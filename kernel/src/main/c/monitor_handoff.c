@@ -3,8 +3,9 @@
  * (shared pages, as conmon's), with the monitor's fds and the child's state on its command line. The exec keeps
  * what the monitor is: the pid (the container's parent, the "monitor" file), the session, the subreaper flag,
  * the signal mask and the signalfd; it drops the executor's static image with its set-up memory and the sealed
- * memfd the JVM spawned it from. hako-monitor is embedded here and run from a sealed memfd of its own, so no file
- * on the host can be swapped under it. It is only run while P's mount namespace and root are the ones it started
+ * memfd the JVM spawned it from. hako-monitor is embedded here and run from a sealed memfd: the JVM's (--monitor-exe,
+ * shared by the monitors one JVM starts) when it holds this very image, else one made here; no file on the host
+ * can be swapped under it. It is only run while P's mount namespace and root are the ones it started
  * with (the dynamic loader reads the host's libraries); otherwise, or if the exec fails, the executor goes on
  * monitoring itself. */
 #include "executor.h"
@@ -44,8 +45,37 @@ static int same_file(const char *path, const struct stat *was) {
     return stat(path, &now) == 0 && now.st_dev == was->st_dev && now.st_ino == was->st_ino;
 }
 
+static int given_image = -1;
+
+void monitor_handoff_image(int fd) {
+    given_image = fd;
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+void monitor_handoff_close_image(void) {
+    if (given_image >= 0) close(given_image);
+    given_image = -1;
+}
+
+/* The JVM's copy (one per JVM, so the monitors it starts share its pages), if it is sealed and exactly the image
+ * embedded here: a hako-monitor of another build would not read this executor's --state. */
+static int given_image_fd(void) {
+    const int want = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+    size_t len = (size_t) (hako_monitor_image_end - hako_monitor_image);
+    struct stat st;
+    if (given_image < 0 || (fcntl(given_image, F_GET_SEALS) & want) != want) return -1;
+    if (fstat(given_image, &st) < 0 || (size_t) st.st_size != len) return -1;
+    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, given_image, 0);
+    if (m == MAP_FAILED) return -1;
+    int same = memcmp(m, hako_monitor_image, len) == 0;
+    munmap(m, len);
+    return same ? given_image : -1;
+}
+
 static int image_fd(void) {
-    int fd = memfd_create("hako-monitor", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+    int fd = given_image_fd();
+    if (fd >= 0) return fd;
+    fd = memfd_create("hako-monitor", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
     if (fd < 0 && errno == EINVAL) fd = memfd_create("hako-monitor", MFD_CLOEXEC | MFD_ALLOW_SEALING); /* before 6.3 */
     if (fd < 0) return -1;
     const unsigned char *p = hako_monitor_image;

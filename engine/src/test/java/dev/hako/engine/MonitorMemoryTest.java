@@ -80,8 +80,18 @@ class MonitorMemoryTest {
         assertTrue(privateDirty > 0 && privateDirty < PRIVATE_DIRTY_BOUND_KIB,
                 "an idle monitor's Private_Dirty is " + privateDirty + " KiB (bound " + PRIVATE_DIRTY_BOUND_KIB + " KiB)");
 
+        // a second container's monitor runs the same copy: this JVM's memfd, its pages shared by both
+        var r2 = engine.create(image, null, RunOptions.of(List.of("sleep", "1000")), false);
+        engine.start(r2.id());
+        long monitor2 = ppid(engine.inspect(r2.id()).status().pid());
+        assertNotEquals(monitor, monitor2);
+        assertEquals(Files.getAttribute(Path.of("/proc/" + monitor + "/exe"), "unix:ino"),
+                Files.getAttribute(Path.of("/proc/" + monitor2 + "/exe"), "unix:ino"), "one hako-monitor memfd per JVM");
+
         engine.kill(r.id(), "KILL");
         assertEquals(137, engine.waitFor(r.id()), "the monitor recorded the exit status");
+        engine.kill(r2.id(), "KILL");
+        assertEquals(137, engine.waitFor(r2.id()));
     }
 
     /** A field of /proc/PID/smaps_rollup, in KiB. */
