@@ -89,16 +89,18 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== memory: 20 idle sleep containers each; per monitor process (hako: hako-monitor; podman: conmon)"
 # From /proc/PID/smaps_rollup, averaged: RSS; PSS (shared pages divided among their users: what a monitor really
-# adds); Private_Dirty (pages only this monitor has written or holds). "exe memfd": the size of the monitor's
-# executable when it is a memfd (hako runs its binaries from sealed memfds): that file's pages stay in memory
-# (Shmem) as long as the monitor runs, one copy per container, and only the mapped part shows up in RSS/PSS.
+# adds); Private_Dirty (pages only this monitor has written or holds). "exe memfd": hako runs its binaries from
+# sealed memfds, whose pages stay in memory (Shmem) while a monitor runs and show in RSS/PSS only where mapped:
+# the sizes of the distinct memfds the monitors run, divided by the monitors (one hako-monitor copy per JVM).
 mem() {   # pids on stdin → "rss pss private_dirty memfd count" (KiB, averages)
-  local rss=0 pss=0 pd=0 mf=0 k=0 p r q d
+  local rss=0 pss=0 pd=0 mf=0 k=0 p r q d seen=" "
   while read -r p; do
     [ -r "/proc/$p/smaps_rollup" ] || continue
     read -r r q d < <(awk '/^Rss:/ {r=$2} /^Pss:/ {p=$2} /^Private_Dirty:/ {d=$2} END {print r, p, d}' "/proc/$p/smaps_rollup")
     rss=$((rss + r)); pss=$((pss + q)); pd=$((pd + d))
-    case $(readlink "/proc/$p/exe") in /memfd:*) mf=$((mf + $(stat -L -c %s "/proc/$p/exe") / 1024));; esac
+    case $(readlink "/proc/$p/exe") in /memfd:*)
+      read -r q d < <(stat -L -c '%i %s' "/proc/$p/exe")
+      case $seen in *" $q "*) ;; *) seen="$seen$q "; mf=$((mf + d / 1024));; esac;; esac
     k=$((k + 1))
   done
   [ $k -gt 0 ] && echo "$((rss / k)) $((pss / k)) $((pd / k)) $((mf / k)) $k" || echo "nan nan nan nan 0"
