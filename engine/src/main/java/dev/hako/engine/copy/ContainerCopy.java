@@ -33,7 +33,8 @@ import java.util.Set;
  *
  * <p>Symlink-safe (moby CVE-2018-15664): every path in the container is resolved relative to an fd of the
  * container's root with openat2(RESOLVE_IN_ROOT) — for a running container its init's /proc/PID/root (which also
- * shows the volumes mounted in it), for a stopped one the mounted rootfs/. A container's symlink is never
+ * shows the volumes mounted in it), for a stopped one the mounted rootfs/ with its volumes and binds mounted on it
+ * in a private mount namespace ({@link MountedView}). A container's symlink is never
  * followed on the host, however the container swaps it meanwhile. Nothing from the container is executed or
  * loaded (CVE-2019-14271): no chroot, no helper process, no user or group name lookups — owners stay numeric.
  */
@@ -46,12 +47,14 @@ public final class ContainerCopy implements AutoCloseable {
     private final RootedDir root;
     private final String cwd;
     private final Set<String> pseudoMounts;
+    private final MountedView view;
 
-    private ContainerCopy(String ref, RootedDir root, String cwd, Set<String> pseudoMounts) {
+    private ContainerCopy(String ref, RootedDir root, String cwd, Set<String> pseudoMounts, MountedView view) {
         this.ref = ref;
         this.root = root;
         this.cwd = cwd;
         this.pseudoMounts = pseudoMounts;
+        this.view = view;
     }
 
     /** Opens the container's root: its init's root while it runs, else its mounted rootfs. */
@@ -69,12 +72,19 @@ public final class ContainerCopy implements AutoCloseable {
         Status s = engine.status(r);
         if (s.running() && s.pid() > 0) {
             RootedDir live = openLive(s.pid(), label);
-            if (live != null) return new ContainerCopy(ref, live, cwd, pseudoMounts(s.pid()));
+            if (live != null) return new ContainerCopy(ref, live, cwd, pseudoMounts(s.pid()), null);
         }
         Path rootfs = engine.mountedRootfs(r.id());
+        // stopped: its volumes and binds are mounted on the rootfs where only this copy sees them (docker's too)
+        var points = engine.mounts(r.id()).stream().filter(MountedView::wanted).toList();
+        if (!points.isEmpty()) {
+            engine.mountVolumeDevices(r.id());
+            MountedView view = MountedView.open(rootfs, points);
+            return new ContainerCopy(ref, RootedDir.adopt(label, view.takeRoot()), cwd, Set.of(), view);
+        }
         int fd = Fs.openat(Fs.AT_FDCWD, rootfs.toString(), Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_NOFOLLOW | Fs.O_CLOEXEC, 0,
                 rootfs.toString());
-        return new ContainerCopy(ref, RootedDir.adopt(label, fd), cwd, Set.of());
+        return new ContainerCopy(ref, RootedDir.adopt(label, fd), cwd, Set.of(), null);
     }
 
     /** Mount points of kernel filesystems in the init's mount namespace (relative to its root, no leading /). */
@@ -363,5 +373,11 @@ public final class ContainerCopy implements AutoCloseable {
     }
 
     @Override
-    public void close() { root.close(); }
+    public void close() {
+        try {
+            root.close();
+        } finally {
+            if (view != null) view.close();
+        }
+    }
 }
