@@ -6,7 +6,6 @@ import dev.hako.engine.container.ContainerRecord;
 import dev.hako.engine.inspect.Stats;
 import dev.hako.engine.inspect.Top;
 import dev.hako.engine.logs.LogEntry;
-import dev.hako.image.layer.Compression;
 import dev.hako.image.layer.TarReader;
 import dev.hako.image.snapshot.Change;
 import dev.hako.image.store.ImageRecord;
@@ -195,12 +194,26 @@ class ContainerExtrasTest {
         assertEquals("a message", config.history().getLast().comment());
         assertEquals(2, config.diffIds().size());
 
-        // the new layer holds the change in layer-tar form
-        List<String> names = new ArrayList<>();
-        try (InputStream blob = Compression.decompress(engine.images().content().open(config.diffIds().getLast()))) {
-            TarReader tar = new TarReader(blob);
-            for (TarReader.Entry e; (e = tar.next()) != null; ) names.add(e.name());
+        // the new layer is stored gzip-compressed (docker's and podman's form): digest of the gzip, DiffID of the tar
+        var manifest = engine.images().content().readManifest(
+                new dev.hako.oci.image.Descriptor(img.manifestMediaType(), img.manifestDigest(), -1));
+        var layer = manifest.layersOrEmpty().getLast();
+        assertEquals("application/vnd.oci.image.layer.v1.tar+gzip", layer.mediaType());
+        byte[] gz;
+        try (InputStream blob = engine.images().content().open(layer.digest())) {
+            gz = blob.readAllBytes();
         }
+        assertEquals(layer.digest(), dev.hako.oci.image.Digest.sha256(gz));
+        assertEquals(layer.size(), gz.length);
+        byte[] plain;
+        try (InputStream in = new java.util.zip.GZIPInputStream(new ByteArrayInputStream(gz))) {
+            plain = in.readAllBytes();
+        }
+        assertEquals(config.diffIds().getLast(), dev.hako.oci.image.Digest.sha256(plain));
+        // it holds the change in layer-tar form
+        List<String> names = new ArrayList<>();
+        TarReader tar = new TarReader(new ByteArrayInputStream(plain));
+        for (TarReader.Entry e; (e = tar.next()) != null; ) names.add(e.name());
         assertTrue(names.contains("etc/.wh.passwd"), names.toString());
         assertTrue(names.contains("usr/.wh..wh..opq"), names.toString());
         assertTrue(names.contains("data/f"), names.toString());
