@@ -105,6 +105,7 @@ public final class Main implements Runnable {
         cl.setOut(new PrintWriter(terminal.out(), true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(terminal.err(), true, StandardCharsets.UTF_8));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        HelpOptions.addEverywhere(cl);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             Throwable shown = e;
             if (e instanceof Exit exit) return exit.code();
