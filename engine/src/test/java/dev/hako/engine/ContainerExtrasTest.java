@@ -9,9 +9,7 @@ import dev.hako.engine.logs.LogEntry;
 import dev.hako.image.layer.TarReader;
 import dev.hako.image.snapshot.Change;
 import dev.hako.image.store.ImageRecord;
-import dev.hako.image.store.ImageService;
 import dev.hako.oci.image.ImageConfig;
-import dev.hako.oci.image.Platform;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,15 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -41,27 +35,13 @@ class ContainerExtrasTest {
 
     @BeforeAll
     static void importBusybox() throws Exception {
-        Path project = Path.of(System.getProperty("hako.projectDir", "."));
-        Path fs = root.resolve("busybox-fs");
-        run("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), fs.toString());
-        Path tar = root.resolve("busybox.tar");
-        run("tar", "-C", fs.toString(), "--numeric-owner", "-cf", tar.toString(), ".");
-        image = PREFIX + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + ":latest";
-        try (InputStream in = Files.newInputStream(tar)) {
-            new ImageService(root).importImage(in, image, List.of("CMD [\"sh\"]"), "test", Platform.host());
-        }
+        image = EngineFixture.importBusybox(root, PREFIX, "CMD [\"sh\"]");
         engine = new Engine(root, runRoot, m -> { });
-    }
-
-    static void run(String... cmd) throws IOException, InterruptedException {
-        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
     }
 
     @AfterEach
     void removeAll() {
-        for (var v : engine.list()) engine.remove(v.record().id(), true);
+        EngineFixture.removeAll(engine);
     }
 
     private ContainerRecord started(RunOptions o) {
