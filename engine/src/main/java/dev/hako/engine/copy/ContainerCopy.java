@@ -4,6 +4,7 @@ import dev.hako.engine.Engine;
 import dev.hako.engine.EngineException;
 import dev.hako.engine.container.ContainerRecord;
 import dev.hako.engine.container.Status;
+import dev.hako.engine.volume.MountPoint;
 import dev.hako.image.layer.TarWriter;
 import dev.hako.kernel.Errno;
 import dev.hako.kernel.Pidfd;
@@ -25,6 +26,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -48,6 +50,7 @@ public final class ContainerCopy implements AutoCloseable {
     private final String cwd;
     private final Set<String> pseudoMounts;
     private final MountedView view;
+    private WriteCheck writeCheck = WriteCheck.NONE;
 
     private ContainerCopy(String ref, RootedDir root, String cwd, Set<String> pseudoMounts, MountedView view) {
         this.ref = ref;
@@ -57,9 +60,34 @@ public final class ContainerCopy implements AutoCloseable {
         this.view = view;
     }
 
+    /** docker's check before a copy in: a read-only volume, or a read-only rootfs outside the volumes, refuses it. */
+    private record WriteCheck(List<MountPoint> mounts, boolean readOnlyRootfs) {
+        static final WriteCheck NONE = new WriteCheck(List.of(), false);
+
+        void check(String rel) {
+            String abs = "/" + rel;
+            MountPoint in = null;
+            for (MountPoint p : mounts) {
+                String d = p.destination();
+                if ((abs.equals(d) || abs.startsWith(d.endsWith("/") ? d : d + "/")) && (in == null || d.length() > in.destination().length())) in = p;
+            }
+            if (in != null && !in.rw()) throw new EngineException("mounted volume is marked read-only", 1, null);
+            if (in == null && readOnlyRootfs) throw new EngineException("container rootfs is marked read-only", 1, null);
+        }
+    }
+
+    private ContainerCopy withWriteCheck(List<MountPoint> mounts, boolean readOnlyRootfs) {
+        writeCheck = new WriteCheck(mounts, readOnlyRootfs);
+        return this;
+    }
+
     /** Opens the container's root: its init's root while it runs, else its mounted rootfs. */
     public static ContainerCopy open(Engine engine, String ref) {
         ContainerRecord r = engine.store().lookup(ref);
+        return openRoot(engine, r, ref).withWriteCheck(engine.mounts(r.id()), r.options().readOnly);
+    }
+
+    private static ContainerCopy openRoot(Engine engine, ContainerRecord r, String ref) {
         Path dir = engine.store().dir(r.id());
         String cwd = "/";
         try {
@@ -246,6 +274,7 @@ public final class ContainerCopy implements AutoCloseable {
             if (st == null) throw new EngineException("lstat " + s + ": no such file or directory", 1, null);
             Target t = target(destPath, st.isDirectory(), base);
             refusePseudoMount(t.into());
+            writeCheck.check(t.into());
             pipe(out -> TreeTar.write(host, rel, st, base, new TarWriter(out)),
                     in -> TreeUntar.extract(in, root, t.into(), t.renameFrom(), t.renameTo(), owner(archive)));
         }
@@ -257,6 +286,7 @@ public final class ContainerCopy implements AutoCloseable {
         if (f == null || !f.stat().isDirectory())
             throw new EngineException("destination \"" + ref + ":" + destPath + "\" must be a directory", 1, null);
         refusePseudoMount(f.rel());
+        writeCheck.check(f.rel());
         try {
             TreeUntar.extract(tar, root, f.rel(), null, null, owner(archive));
         } catch (IOException e) {

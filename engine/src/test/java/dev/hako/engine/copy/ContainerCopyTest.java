@@ -371,15 +371,24 @@ class ContainerCopyTest {
     }
 
     @Test
-    void readOnlyVolumeRefusesTheCopy() throws Exception {
-        String vol = volumeName();
+    void readOnlyVolumeOrRootfsRefusesTheCopy() throws Exception {
+        String vol = volumeName(), rw = volumeName();
         Files.writeString(host.resolve("f"), "x");
-        var r = created(List.of(vol + ":/ro:ro"), "true");
+        RunOptions o = RunOptions.of(List.of("true"));
+        o.binds = List.of(vol + ":/ro:ro", rw + ":/rw");
+        o.readOnly = true;
+        var r = engine.create(image, null, o, false);
         try (ContainerCopy c = ContainerCopy.open(engine, r.id())) {
             var e = assertThrows(EngineException.class, () -> c.copyIn(host.resolve("f").toString(), false, "/ro/f", false));
-            assertTrue(e.getMessage().contains("EROFS"), e.getMessage());
+            assertEquals("mounted volume is marked read-only", e.getMessage());
+            e = assertThrows(EngineException.class, () -> c.copyIn(new java.io.ByteArrayInputStream(new byte[1024]), "/ro", false));
+            assertEquals("mounted volume is marked read-only", e.getMessage());
+            e = assertThrows(EngineException.class, () -> c.copyIn(host.resolve("f").toString(), false, "/etc/f", false));
+            assertEquals("container rootfs is marked read-only", e.getMessage());
+            c.copyIn(host.resolve("f").toString(), false, "/rw/f", false);
         }
         assertFalse(Files.exists(volumeData(vol).resolve("f")));
+        assertEquals("x", Files.readString(volumeData(rw).resolve("f")), "a writable volume of a read-only container takes it");
     }
 
     /**
