@@ -345,7 +345,7 @@ public final class ContainerCommands {
         @Override
         int execute() {
             var streams = AttachStreams.parse(attachFlags, interactive, detach);
-            boolean attach = !detach && (tty || interactive || streams.explicit());
+            boolean attach = !detach && (tty || interactive);
             if (attach && tty && interactive) Interactive.requireTty(caller());
             var keys = Interactive.detachKeys(detachKeys);
             ContainerRecord r = createContainer();
@@ -372,10 +372,12 @@ public final class ContainerCommands {
                 return streams.printsId() ? 0 : code; // docker: without output it ends as a detached run
             }
             proxySignals(engine(), r.id());
-            printLog(r.id(), true);
+            if (streams.printsId()) out().println(r.id());
+            else if (!streams.explicit()) printLog(r.id(), true);
+            else if (LifecycleCommands.logReadable(engine(), r.id())) streams.printLog(engine(), r.id(), out(), err());
             int code = engine().waitFor(r.id());
             if (rm) engine().remove(r.id(), true, true); // --rm takes the anonymous volumes along (docker)
-            return code;
+            return streams.printsId() ? 0 : code;
         }
     }
 

@@ -84,10 +84,11 @@ public final class ContainerCopy implements AutoCloseable {
     /** Opens the container's root: its init's root while it runs, else its mounted rootfs. */
     public static ContainerCopy open(Engine engine, String ref) {
         ContainerRecord r = engine.store().lookup(ref);
-        return openRoot(engine, r, ref).withWriteCheck(engine.mounts(r.id()), r.options().readOnly);
+        List<MountPoint> mounts = engine.mounts(r.id()); // read first: nothing to undo if it fails
+        return openRoot(engine, r, ref, mounts).withWriteCheck(mounts, r.options().readOnly);
     }
 
-    private static ContainerCopy openRoot(Engine engine, ContainerRecord r, String ref) {
+    private static ContainerCopy openRoot(Engine engine, ContainerRecord r, String ref, List<MountPoint> mounts) {
         Path dir = engine.store().dir(r.id());
         String cwd = "/";
         try {
@@ -104,7 +105,7 @@ public final class ContainerCopy implements AutoCloseable {
         }
         Path rootfs = engine.mountedRootfs(r.id());
         // stopped: its volumes and binds are mounted on the rootfs where only this copy sees them (docker's too)
-        var points = engine.mounts(r.id()).stream().filter(MountedView::wanted).toList();
+        var points = mounts.stream().filter(MountedView::wanted).toList();
         if (!points.isEmpty()) {
             engine.mountVolumeDevices(r.id());
             MountedView view = MountedView.open(rootfs, points);
