@@ -18,11 +18,24 @@ for t in podman hyperfine runc crun; do command -v $t >/dev/null || { echo "benc
 grep -qs cgroupfs /etc/containers/containers.conf || echo "warning: /etc/containers/containers.conf has no cgroupfs manager; run scripts/host-setup.sh" >&2
 
 work=$(mktemp -d /tmp/hako-bench-engine.XXXXXX)
+# bin/hako runs its commands in the CLI service (a warm JVM, see README): a private one here, so that its CPU
+# time can be charged to the runs it served
+export HAKO_SERVICE_DIR=$work/service
+mkdir -m 0700 "$HAKO_SERVICE_DIR"
 hako=("$repo/bin/hako" --root "$work/hako-root" --runroot "$work/hako-run")
 podman=(podman --root "$work/podman-root" --runroot "$work/podman-run" --storage-driver overlay --events-backend file)
 image=hako-bench-busybox:latest
+service_pids() { cat "$HAKO_SERVICE_DIR"/*.pid 2>/dev/null || true; }
+service_cpu_ms() {   # user+system ms of the CLI service so far
+  local t=0 p
+  for p in $(service_pids); do
+    [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo $((t * 1000 / $(getconf CLK_TCK)))
+}
 cleanup() {
   "${hako[@]}" ps -a -q 2>/dev/null | xargs -r "${hako[@]}" rm -f >/dev/null 2>&1 || true
+  for p in $(service_pids); do kill "$p" 2>/dev/null || true; done
   "${podman[@]}" rm -a -f >/dev/null 2>&1 || true
   "${podman[@]}" system reset -f >/dev/null 2>&1 || true
   umount -R "$work/podman-root/overlay" 2>/dev/null || true
@@ -36,6 +49,8 @@ tar -C "$work/fs" --numeric-owner -cf "$work/busybox.tar" .
 "${hako[@]}" import "$work/busybox.tar" "$image" >/dev/null
 "${podman[@]}" import "$work/busybox.tar" "localhost/$image" >/dev/null 2>&1
 "${hako[@]}" run --rm --network none "$image" true
+for _ in $(seq 100); do [ -S "$(ls "$HAKO_SERVICE_DIR"/*.sock 2>/dev/null | head -1)" ] && break; sleep 0.1; done
+[ -n "$(service_pids)" ] || echo "warning: the CLI service did not start; hako runs in the plain JVM" >&2
 "${podman[@]}" run --rm --network none --runtime runc "localhost/$image" true
 
 echo "== startup: $n runs (+$warmup warm-up) of run --rm IMAGE true"
@@ -43,25 +58,33 @@ hf() {   # name, command (a string: hyperfine runs it with sh)
   hyperfine --style none --warmup "$warmup" --runs "$n" --export-json "$work/$1.json" "$2" >/dev/null 2>"$work/$1.err" \
     || { echo "$1: failed:"; cat "$work/$1.err"; return 0; }
 }
+cpu0=$(service_cpu_ms)
 hf hako "${hako[*]} run --rm --network none $image true"
+hako_service_ms=$(( ($(service_cpu_ms) - cpu0) / (n + warmup) ))
 hf podman-runc "${podman[*]} run --rm --network none --runtime runc localhost/$image true"
 unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$@"' sh \
   hyperfine --style none --warmup "$warmup" --runs "$n" --export-json "$work/podman-crun.json" \
   "${podman[*]} run --rm --network none --runtime crun localhost/$image true" >/dev/null 2>"$work/podman-crun.err" \
   || { echo "podman-crun: failed:"; cat "$work/podman-crun.err"; }
+cpu0=$(service_cpu_ms)
 hf hako-runc "${hako[*]} run --rm --network none --runtime runc $image true"
+hako_runc_service_ms=$(( ($(service_cpu_ms) - cpu0) / (n + warmup) ))
 
 # wall-clock median, and CPU time (user+system of the command and its children, mean): on a busy host the
 # wall clock mostly measures the wait for a core, the CPU time what each command costs
 median() { [ -f "$work/$1.json" ] && python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.1f %.1f" % (r["median"]*1000, (r["user"]+r["system"])*1000))' "$work/$1.json" || echo "nan nan"; }
 declare -A ms cpu
 for k in hako hako-runc podman-runc podman-crun; do read -r ms[$k] cpu[$k] < <(median $k); done
+# the CPU time the service spent on those runs counts as hako's
+cpu[hako]=$(python3 -c "print('%.1f' % (${cpu[hako]} + $hako_service_ms))")
+cpu[hako-runc]=$(python3 -c "print('%.1f' % (${cpu[hako-runc]} + $hako_runc_service_ms))")
 ratio() { python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print("%.2fx" % (a/b) if b==b and b>0 and a==a else "n/a")' "$1" "$2"; }
 printf '%-34s %10s %9s %9s %10s %9s %9s\n' "command" "median ms" "/p+runc" "/p+crun" "cpu ms" "/p+runc" "/p+crun"
 for k in hako hako-runc podman-runc podman-crun; do
   printf '%-34s %10s %9s %9s %10s %9s %9s\n' "$k run --rm busybox true" "${ms[$k]}" "$(ratio "${ms[$k]}" "${ms[podman-runc]}")" \
     "$(ratio "${ms[$k]}" "${ms[podman-crun]}")" "${cpu[$k]}" "$(ratio "${cpu[$k]}" "${cpu[podman-runc]}")" "$(ratio "${cpu[$k]}" "${cpu[podman-crun]}")"
 done
+echo "(hako cpu ms include the CLI service's: $hako_service_ms and $hako_runc_service_ms ms per run)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== memory: 20 idle sleep containers each; per monitor process (hako: the executor as monitor; podman: conmon)"
@@ -83,4 +106,5 @@ conmon=$("${podman[@]}" ps -q --no-trunc | while read -r id; do "${podman[@]}" i
 printf '%-28s %10s %10s %6s\n' "monitor" "RSS KiB" "PSS KiB" "count"
 printf '%-28s %10s %10s %6s\n' "hako monitor (executor)" $hako_mon
 printf '%-28s %10s %10s %6s\n' "podman conmon" $conmon
+printf '%-28s %10s %10s %6s\n' "hako CLI service (per host)" $(service_pids | mem)
 echo "host: $(uname -r), $(nproc) cores; podman $(podman --version | awk '{print $3}'), runc $(runc --version | head -1 | awk '{print $3}'), crun $(crun --version | head -1 | awk '{print $3}')"

@@ -282,6 +282,11 @@ int attach_poll(struct pollfd *fds, int n, int *idx, int child_done) {
     return n;
 }
 
+/* First of all: a client that connected before the container started (run -a, start -a) gets all its output. */
+void attach_accept(struct pollfd *fds, int *idx) {
+    if (idx[0] >= 0 && fds[idx[0]].revents) accept_clients();
+}
+
 void attach_handle(struct pollfd *fds, int *idx) {
     if (idx[1] >= 0 && (fds[idx[1]].revents & POLLOUT)) flush_stdin();
     if (idx[1] >= 0 && (fds[idx[1]].revents & ~POLLOUT) && at_master >= 0) pump_master();
@@ -293,7 +298,6 @@ void attach_handle(struct pollfd *fds, int *idx) {
         if ((fds[k].revents & POLLOUT) && !flush_client(i)) continue;
         if (fds[k].revents & (POLLIN | POLLHUP | POLLERR)) read_client(i);
     }
-    if (idx[0] >= 0 && fds[idx[0]].revents) accept_clients();
 }
 
 /* The container is gone, before its exit file is written: what the pty still holds goes to the log, and no new

@@ -181,6 +181,7 @@ int attach_console_open(void);      /* terminal: the end C uses as its console s
 void attach_close_fds(void);        /* in C */
 void attach_start(void);            /* in monitor_run: take the pty master */
 int attach_poll(struct pollfd *fds, int n, int *idx, int child_done);
+void attach_accept(struct pollfd *fds, int *idx);
 void attach_handle(struct pollfd *fds, int *idx);
 void attach_output(int is_stderr, const char *data, size_t len);
 int attach_busy(void);              /* the pty may still hold output */

@@ -204,6 +204,7 @@ void monitor_run(pid_t child, int cs, int sync, int sigfd, int child_done, int s
         int r = poll(fds, (nfds_t) n, child_done ? 2000 : -1);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) break;
+        attach_accept(fds, iat);   /* before any output is read: a new client must not miss it */
         for (int i = 0; i < 2; i++)
             if (idx[i] >= 0 && fds[idx[i]].revents) read_stream(&streams[i], mon_pipe[i]);
         attach_handle(fds, iat);

@@ -1,5 +1,5 @@
 /*
- * hako-front: what bin/hako-runtime runs. A JVM start per runc-style command costs ~0.2 s, so the commands
+ * hako-front (and hako-cli-front, the same source built with -DHAKO_CLI): what bin/hako-runtime (bin/hako) runs. A JVM start per runc-style command costs ~0.2 s, so the commands
  * run in a warm JVM, the runtime service (runtime/.../service/RuntimeService.java), and this program only
  * carries them there and back:
  *
@@ -18,6 +18,11 @@
  * (+ fds 0,1,2). Service -> client: "ack"; "spawn" path closeFrom argc argv... nactions
  * (target kind fd)... (+ the LOCAL fds in order; kind L = the n-th sent fd, N = /dev/null, C = our own fd);
  * "wait" pid; "exit" code. Client replies: "pid" n | "status" s | "error" errno.
+ *
+ * The CLI (`hako`, magic "hako/1") also sends a 4th fd: the read end of a pipe. The service may ask
+ * "catch" signo (docker's sig-proxy, SIGWINCH): from then on each such signal is written to that pipe as one
+ * byte instead of taking its default action. Signals never caught keep their default: if one kills us, the
+ * service sees the hang-up and stops the command, as if the plain JVM had been killed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -41,7 +46,37 @@
 
 extern char **environ;
 
+#ifdef HAKO_CLI
+#define PROG "hako"
+#define SELF_SUFFIX "/kernel/target/native/hako-cli-front"
+#define LAUNCHER "/bin/hako"
+#define JAR "/cli/target/hako-cli.jar"
+#define LIB_DIR "/cli/target/lib"
+#define MODE_VAR "HAKO_SERVICE"          /* 0: never the service */
+#define SERVE_VAR "HAKO_SERVE"           /* tells the launcher to start the service on this socket */
+#define IDLE_VAR "HAKO_SERVICE_IDLE"
+#define DIR_VAR "HAKO_SERVICE_DIR"
+#define TIMEOUT_VAR "HAKO_SERVICE_START_TIMEOUT"
+#define SOCK_PREFIX "cli-"
+#define MAGIC "hako/1"
+#define SIGNAL_PIPE 1
+#define ASYNC_START 1   /* a missing service is started for the NEXT command; this one runs in the plain JVM */
+#else
+#define PROG "hako-runtime"
 #define SELF_SUFFIX "/kernel/target/native/hako-front"
+#define LAUNCHER "/bin/hako-runtime"
+#define JAR "/runtime/target/hako-runtime.jar"
+#define LIB_DIR "/runtime/target/lib"
+#define MODE_VAR "HAKO_RUNTIME_SERVICE"
+#define SERVE_VAR "HAKO_RUNTIME_SERVE"
+#define IDLE_VAR "HAKO_RUNTIME_SERVICE_IDLE"
+#define DIR_VAR "HAKO_RUNTIME_SERVICE_DIR"
+#define TIMEOUT_VAR "HAKO_RUNTIME_SERVICE_START_TIMEOUT"
+#define SOCK_PREFIX "runtime-"
+#define MAGIC "hako-runtime/1"
+#define SIGNAL_PIPE 0
+#define ASYNC_START 0   /* podman runs several commands per container at once: they wait for the one service */
+#endif
 #define DEFAULT_DIR "/run/hako/service"
 #define MAX_MSG (256 * 1024)
 #define MAX_FDS 64
@@ -58,17 +93,17 @@ static double elapsed_ms(void) {
 }
 
 static void note(const char *what) {
-    if (trace) fprintf(stderr, "hako-runtime front-end: %s (%.1f ms)\n", what, elapsed_ms());
+    if (trace) fprintf(stderr, PROG " front-end: %s (%.1f ms)\n", what, elapsed_ms());
 }
 
 /* The plain JVM CLI: today's path, and the fallback whenever the service can't be used. */
 static void plain(char **argv) {
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/bin/hako-runtime", repo);
-    setenv("HAKO_RUNTIME_SERVICE", "0", 1);
+    snprintf(path, sizeof path, "%s" LAUNCHER, repo);
+    setenv(MODE_VAR, "0", 1);
     argv[0] = path;
     execv(path, argv);
-    fprintf(stderr, "hako-runtime: exec %s: %s\n", path, strerror(errno));
+    fprintf(stderr, PROG ": exec %s: %s\n", path, strerror(errno));
     exit(1);
 }
 
@@ -89,7 +124,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n) {
 
 /* Identity of the code the service would run: a rebuilt jar, executor or front-end gives a new id. */
 static int build_id(char *out, size_t size) {
-    const char *files[] = {"/runtime/target/hako-runtime.jar", "/kernel/target/native/hako-executor", SELF_SUFFIX};
+    const char *files[] = {JAR, "/kernel/target/native/hako-executor", SELF_SUFFIX};
     uint64_t h = 1469598103934665603ULL;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char p[PATH_MAX];
@@ -99,9 +134,9 @@ static int build_id(char *out, size_t size) {
         int64_t v[5] = {st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_size, (int64_t) st.st_ino, (int64_t) st.st_dev};
         h = fnv(h, v, sizeof v);
     }
-    /* the jars on the runtime jar's Class-Path (kernel, oci, jackson) */
+    /* the jars on the jar's Class-Path (kernel, oci, jackson, ...) */
     char lib[PATH_MAX];
-    snprintf(lib, sizeof lib, "%s/runtime/target/lib", repo);
+    snprintf(lib, sizeof lib, "%s" LIB_DIR, repo);
     DIR *d = opendir(lib);
     if (!d) return -1;
     for (struct dirent *e; (e = readdir(d));) {
@@ -155,15 +190,24 @@ static int connect_to(const char *path) {
  * Starts the service (bin/hako-runtime with HAKO_RUNTIME_SERVE=<socket>) in its own session with /dev/null
  * as stdio and a plain environment, and waits until its socket answers. One starter at a time: the others
  * wait on the lock and then find it running.
+ *
+ * ASYNC_START (the CLI): nobody waits. The starter's lock goes with the service, held as long as it lives, and
+ * whoever finds it locked and no socket answering runs its command in the plain JVM meanwhile; so does the
+ * starter. A first command is then no slower than without the service (a JVM start and its JIT warm-up would
+ * be ~2 s before it ran), and the next ones are served warm.
  */
 static int start_service(const char *dir, const char *sock, const char *id) {
     char lock[PATH_MAX];
-    snprintf(lock, sizeof lock, "%s/runtime-%s.lock", dir, id);
+    snprintf(lock, sizeof lock, "%s/" SOCK_PREFIX "%s.lock", dir, id);
     int lk = move_high(open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (lk < 0 || flock(lk, LOCK_EX) != 0) { if (lk >= 0) close(lk); return -1; }
+    if (lk < 0 || flock(lk, ASYNC_START ? LOCK_EX | LOCK_NB : LOCK_EX) != 0) {
+        if (ASYNC_START && lk >= 0 && errno == EWOULDBLOCK) note("the service is starting");
+        if (lk >= 0) close(lk);
+        return -1;
+    }
     int s = connect_to(sock);
     if (s >= 0) { close(lk); return s; }
-    note("starting the runtime service");
+    note("starting the service");
     unlink(sock);   /* a dead service's socket */
     int rep[2];
     if (pipe2(rep, O_CLOEXEC) != 0) { close(lk); return -1; }
@@ -197,13 +241,15 @@ static int start_service(const char *dir, const char *sock, const char *id) {
         int null = open("/dev/null", O_RDWR);
         if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); }
         int keepfd = fcntl(rep[1], F_DUPFD_CLOEXEC, 3);
-        closefrom(keepfd >= 0 ? keepfd + 1 : 3);   /* nothing of the caller's (conmon's sync pipes, --preserve-fds) may live on */
+        int lockfd = ASYNC_START && keepfd >= 0 ? fcntl(lk, F_DUPFD, keepfd + 1) : -1;   /* inherited by the service */
+        closefrom(lockfd >= 0 ? lockfd + 1 : keepfd >= 0 ? keepfd + 1 : 3);   /* nothing of the caller's (conmon's sync pipes, --preserve-fds) may live on */
         for (int fd = 3; fd < keepfd; fd++) close(fd);
-        const char *keep[] = {"JAVA_HOME", "HAKO_RUNTIME_SERVICE_IDLE", NULL};
+        for (int fd = keepfd + 1; fd < lockfd; fd++) close(fd);
+        const char *keep[] = {"JAVA_HOME", IDLE_VAR, NULL};
         char *env[8];
         int n = 0;
         static char buf[4][PATH_MAX + 64];
-        snprintf(buf[0], sizeof buf[0], "HAKO_RUNTIME_SERVE=%s", sock);
+        snprintf(buf[0], sizeof buf[0], SERVE_VAR "=%s", sock);
         env[n++] = buf[0];
         env[n++] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
         for (int i = 0; keep[i]; i++) {
@@ -212,7 +258,7 @@ static int start_service(const char *dir, const char *sock, const char *id) {
         }
         env[n] = NULL;
         char path[PATH_MAX];
-        snprintf(path, sizeof path, "%s/bin/hako-runtime", repo);
+        snprintf(path, sizeof path, "%s" LAUNCHER, repo);
         char *args[] = {path, NULL};
         execve(path, args, env);
         if (write(keepfd, "E", 1) < 0) _exit(127);
@@ -236,8 +282,12 @@ static int start_service(const char *dir, const char *sock, const char *id) {
         close(lk);
         return -1;
     }
+    if (ASYNC_START) {   /* the service holds the lock now; it answers the next command */
+        close(lk);
+        return -1;
+    }
     int service = (int) syscall(SYS_pidfd_open, atoi(report + 1), 0);
-    const char *t = getenv("HAKO_RUNTIME_SERVICE_START_TIMEOUT");
+    const char *t = getenv(TIMEOUT_VAR);
     double limit = (t && atof(t) > 0 ? atof(t) : 30) * 1000;
     double start = elapsed_ms();
     s = -1;
@@ -345,6 +395,28 @@ static void do_wait(int s, char **f, int nf) {
     else send_fields(s, "status", st);
 }
 
+/* The write end of the signal pipe (CLI only): caught signals go there, one byte each. */
+static int signal_pipe = -1;
+
+static void forward_signal(int sig) {
+    int e = errno;
+    unsigned char b = (unsigned char) sig;
+    if (write(signal_pipe, &b, 1) < 0) { /* full or gone: nothing a handler can do */ }
+    errno = e;
+}
+
+/* "catch" signo: forward it to the service from now on. */
+static void do_catch(char **f, int nf) {
+    int sig = nf == 2 ? atoi(f[1]) : 0;
+    if (signal_pipe < 0 || sig <= 0 || sig >= 65 || sig == SIGKILL || sig == SIGSTOP) return;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward_signal;
+    sa.sa_flags = SA_RESTART;
+    sigfillset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
 /* Sends the request; 0, or -1 when the service can't take it (then nothing ran). */
 static int send_request(int s, int argc, char **argv) {
     static char buf[MAX_MSG];
@@ -353,7 +425,7 @@ static int send_request(int s, int argc, char **argv) {
     if (!getcwd(cwd, sizeof cwd)) return -1;
 #define PUT(str) do { size_t l_ = strlen(str) + 1; if (n + l_ > sizeof buf) return -1; memcpy(buf + n, str, l_); n += l_; } while (0)
     char num[32];
-    PUT("hako-runtime/1");
+    PUT(MAGIC);
     PUT(cwd);
     snprintf(num, sizeof num, "%d", argc - 1);
     PUT(num);
@@ -364,11 +436,19 @@ static int send_request(int s, int argc, char **argv) {
     PUT(num);
     for (char **e = environ; *e; e++) PUT(*e);
 #undef PUT
-    int fds[3], opened[3] = {-1, -1, -1};
+    int fds[3 + SIGNAL_PIPE], opened[4] = {-1, -1, -1, -1};
     for (int i = 0; i < 3; i++) {
         fds[i] = i;
         if (fcntl(i, F_GETFD) < 0) fds[i] = opened[i] = open("/dev/null", O_RDWR | O_CLOEXEC);   /* a closed stdio fd */
     }
+#if SIGNAL_PIPE
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) return -1;
+    fcntl(p[1], F_SETFL, O_NONBLOCK);   /* a handler never blocks: a signal the service is too slow for is dropped */
+    fds[3] = opened[3] = move_high(p[0]);
+    if (signal_pipe >= 0) close(signal_pipe);
+    signal_pipe = move_high(p[1]);
+#endif
     struct iovec iov = {buf, n};
     char ctl[CMSG_SPACE(sizeof fds)];
     memset(ctl, 0, sizeof ctl);
@@ -379,7 +459,7 @@ static int send_request(int s, int argc, char **argv) {
     c->cmsg_len = CMSG_LEN(sizeof fds);
     memcpy(CMSG_DATA(c), fds, sizeof fds);
     ssize_t r = sendmsg(s, &m, MSG_NOSIGNAL);
-    for (int i = 0; i < 3; i++) if (opened[i] >= 0) close(opened[i]);
+    for (int i = 0; i < 4; i++) if (opened[i] >= 0) close(opened[i]);
     return r == (ssize_t) n ? 0 : -1;
 }
 
@@ -408,14 +488,14 @@ static void converse(int s) {
         }
         if (n <= 0) {
             if (!acked) { close(s); return; }
-            fprintf(stderr, "hako-runtime: lost the connection to the runtime service%s%s\n",
+            fprintf(stderr, PROG ": lost the connection to the " PROG " service%s%s\n",
                     n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
             exit(1);
         }
         char *f[MAX_FDS * 3 + 80];
         int nf = split(buf, n, f, sizeof f / sizeof f[0]);
         if (nf < 1 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-            fprintf(stderr, "hako-runtime: bad message from the runtime service\n");
+            fprintf(stderr, PROG ": bad message from the " PROG " service\n");
             exit(1);
         }
         if (strcmp(f[0], "ack") == 0) {
@@ -428,8 +508,10 @@ static void converse(int s) {
             do_spawn(s, f, nf, fds, nfds);
         } else if (strcmp(f[0], "wait") == 0) {
             do_wait(s, f, nf);
+        } else if (strcmp(f[0], "catch") == 0) {
+            do_catch(f, nf);
         } else {
-            fprintf(stderr, "hako-runtime: unknown request %s from the runtime service\n", f[0]);
+            fprintf(stderr, PROG ": unknown request %s from the " PROG " service\n", f[0]);
             exit(1);
         }
         for (int j = 0; j < nfds; j++) close(fds[j]);
@@ -442,19 +524,19 @@ int main(int argc, char **argv) {
     ssize_t l = readlink("/proc/self/exe", repo, sizeof repo - 1);
     size_t sl = strlen(SELF_SUFFIX);
     if (l <= (ssize_t) sl || strcmp(repo + l - sl, SELF_SUFFIX) != 0) {
-        fprintf(stderr, "hako-runtime: %s is not at <repo>%s\n", l > 0 ? repo : "this program", SELF_SUFFIX);
+        fprintf(stderr, PROG ": %s is not at <repo>%s\n", l > 0 ? repo : "this program", SELF_SUFFIX);
         return 1;
     }
     repo[l - sl] = 0;
-    const char *mode = getenv("HAKO_RUNTIME_SERVICE");
+    const char *mode = getenv(MODE_VAR);
     if (mode && strcmp(mode, "0") == 0) plain(argv);
     if (geteuid() != 0) plain(argv);   /* the service and its directory are root's */
 
-    const char *dir = getenv("HAKO_RUNTIME_SERVICE_DIR");
+    const char *dir = getenv(DIR_VAR);
     if (!dir || dir[0] != '/') dir = DEFAULT_DIR;
     char id[32], sock[PATH_MAX];
     if (build_id(id, sizeof id) != 0 || safe_dir(dir) != 0) { note("no usable service directory"); plain(argv); }
-    snprintf(sock, sizeof sock, "%s/runtime-%s.sock", dir, id);
+    snprintf(sock, sizeof sock, "%s/" SOCK_PREFIX "%s.sock", dir, id);
     for (int attempt = 0; attempt < 2; attempt++) {
         int s = connect_to(sock);
         if (s < 0 && (errno == ENOENT || errno == ECONNREFUSED)) s = start_service(dir, sock, id);

@@ -514,7 +514,7 @@ final class ImageCommands {
             if (file.equals("-")) {
                 r = images().importImage(main().terminal.in(), reference, changes, message, p);
             } else {
-                try (InputStream in = Files.newInputStream(Path.of(file))) {
+                try (InputStream in = Files.newInputStream(main().terminal.host().path(file))) {
                     r = images().importImage(in, reference, changes, message, p);
                 } catch (java.nio.file.NoSuchFileException e) {
                     throw new ImageException("open " + file + ": no such file or directory");

@@ -35,10 +35,14 @@ final class LoginCommands {
                 username = ImageCommands.readLine(main().terminal.in()).strip();
             }
             if (password == null) {
-                var console = System.console();
-                if (console != null && main().terminal.outIsTty()) {
-                    char[] pw = console.readPassword("Password: ");
-                    password = pw == null ? "" : new String(pw);
+                int in = main().terminal.host().inFd();
+                if (in >= 0 && dev.hako.kernel.Tty.isatty(in) && main().terminal.outIsTty()) {
+                    out().print("Password: ");
+                    out().flush();
+                    try (var quiet = dev.hako.kernel.Tty.noEcho(in)) {
+                        password = ImageCommands.readLine(main().terminal.in()).strip();
+                    }
+                    out().println();
                 } else {
                     out().print("Password: ");
                     out().flush();

@@ -80,7 +80,8 @@ public final class Main implements Runnable {
     dev.hako.image.store.ImageService images() {
         if (images == null) {
             images = new dev.hako.image.store.ImageService(root,
-                    dev.hako.image.store.ImageService.Options.defaults().withAuthFile(authFile));
+                    dev.hako.image.store.ImageService.Options.defaults().withAuthFile(authFile)
+                            .withEnv(terminal.host().caller().env()));
             // rmi and prune must see the containers made from an image, as docker's do
             images.setImageUsage(new dev.hako.engine.container.ContainerStore(root.toAbsolutePath().normalize()));
         }
@@ -105,6 +106,8 @@ public final class Main implements Runnable {
         cl.setOut(new PrintWriter(terminal.out(), true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(terminal.err(), true, StandardCharsets.UTF_8));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // relative paths in arguments are the caller's (the CLI service's own working directory is /)
+        cl.registerConverter(Path.class, s -> terminal.host().path(s));
         HelpOptions.addEverywhere(cl);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             Throwable shown = e;
@@ -136,17 +139,29 @@ public final class Main implements Runnable {
         int code() { return code; }
     }
 
-    /** The process's streams and whether stdout is a terminal; tests pass their own. */
-    public record Terminal(PrintStream out, PrintStream err, InputStream in, boolean outIsTty, int width) {
+    /**
+     * The streams a command prints to, whether stdout is a terminal and how wide, and the {@link Host} it runs for.
+     * Tests pass streams of their own.
+     */
+    public record Terminal(PrintStream out, PrintStream err, InputStream in, boolean outIsTty, int width, Host host) {
+        public Terminal(PrintStream out, PrintStream err, InputStream in, boolean outIsTty, int width) {
+            this(out, err, in, outIsTty, width, Host.inProcess());
+        }
+
         public static Terminal system() {
             var console = System.console();
             boolean tty = console != null && console.isTerminal();
-            int width = 80;
-            String cols = System.getenv("COLUMNS");
-            if (cols != null && cols.matches("\\d+")) width = Integer.parseInt(cols);
-            else if (tty) width = 120;
             return new Terminal(new PrintStream(System.out, false, StandardCharsets.UTF_8),
-                    new PrintStream(System.err, true, StandardCharsets.UTF_8), System.in, tty, width);
+                    new PrintStream(System.err, true, StandardCharsets.UTF_8), System.in, tty,
+                    width(System.getenv("COLUMNS"), tty ? 1 : -1), Host.process());
+        }
+
+        /** $COLUMNS, else the terminal's width on {@code fd}, else 120 for a terminal and 80 for anything else. */
+        public static int width(String columns, int fd) {
+            if (columns != null && columns.matches("\\d{1,4}")) return Integer.parseInt(columns);
+            if (fd < 0) return 80;
+            var size = dev.hako.kernel.Tty.size(fd);
+            return size != null && size.cols() > 0 ? size.cols() : 120;
         }
     }
 }

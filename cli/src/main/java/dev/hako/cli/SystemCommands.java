@@ -25,12 +25,31 @@ public final class SystemCommands {
     private SystemCommands() {}
 
     @Command(name = "system", description = "Manage hako",
-            subcommands = {Df.class, Prune.class, InfoCommand.class})
+            subcommands = {Df.class, Prune.class, InfoCommand.class, Boot.class})
     public static final class SystemGroup implements Runnable {
         @Spec CommandSpec spec;
 
         @Override
         public void run() { spec.commandLine().usage(((Main) spec.root().userObject()).terminal.out()); }
+    }
+
+    /**
+     * What docker's daemon does when it starts, for a host without a daemon: run once at boot
+     * (contrib/systemd/hako-boot.service). Prints the names it started; exits 1 if any failed to start.
+     */
+    @Command(name = "boot", description = "Start the containers docker's daemon would restart at its start "
+            + "(--restart always; unless-stopped unless stopped by the user; on-failure after a failure); run at boot")
+    static final class Boot extends VolumeCommands.Base {
+        @Override
+        int execute() {
+            boolean[] failed = {false};
+            for (String name : engine().startAfterBoot((name, e) -> {
+                failed[0] = true;
+                err().println("Error: start " + name + ": " + e.getMessage());
+            })) out().println(name);
+            out().flush();
+            return failed[0] ? 1 : 0;
+        }
     }
 
     @Command(name = "df", description = "Show hako disk usage")

@@ -299,6 +299,25 @@ public final class Engine {
                 code -> store.writeState(r.id(), new ContainerState(true, store.state(r.id()).startedAt())));
     }
 
+    /**
+     * At boot (`hako system boot`): starts what docker's daemon would restart when it starts
+     * ({@link dev.hako.engine.lifecycle.BootRestart}). Returns the names started; one that fails to start is
+     * reported to {@code failed} and the others still start.
+     */
+    public List<String> startAfterBoot(java.util.function.BiConsumer<String, RuntimeException> failed) {
+        List<String> started = new ArrayList<>();
+        for (ContainerView v : list()) {
+            if (!dev.hako.engine.lifecycle.BootRestart.due(v, store.dir(v.record().id()))) continue;
+            try {
+                start(v.record().id());
+                started.add(v.record().name());
+            } catch (RuntimeException e) {
+                failed.accept(v.record().name(), e);
+            }
+        }
+        return started;
+    }
+
     /** docker restart: stop (as {@link #stop}) then start. */
     public void restart(String ref, Integer timeoutSeconds, String signal) {
         stop(ref, timeoutSeconds, signal);

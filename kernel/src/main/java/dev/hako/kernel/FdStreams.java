@@ -9,15 +9,8 @@ public final class FdStreams {
     private FdStreams() {}
 
     public static InputStream input(int fd) {
-        return new InputStream() {
+        return new ByteInput() {
             private boolean closed;
-
-            @Override
-            public int read() throws IOException {
-                byte[] b = new byte[1];
-                int n = read(b, 0, 1);
-                return n <= 0 ? -1 : b[0] & 0xff;
-            }
 
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
@@ -66,5 +59,93 @@ public final class FdStreams {
                 }
             }
         };
+    }
+
+    /**
+     * Like {@link #input}, but a read waiting for data gives up (returns -1) once the stream is closed from another
+     * thread. The CLI service reads its callers' terminals: a reader left behind after the command would take the
+     * keys typed at the shell afterwards. Waits in poll(2) with a short timeout; the fd is closed by whichever of
+     * close() and the last reader comes last, never while a poll may still name it.
+     */
+    public static InputStream closableInput(int fd) {
+        return new ByteInput() {
+            private boolean closed, fdClosed;
+            private int readers;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) return 0;
+                synchronized (this) {
+                    if (closed) return -1;
+                    readers++;
+                }
+                try {
+                    while (!readable(fd)) {
+                        synchronized (this) {
+                            if (closed) return -1;
+                        }
+                    }
+                    synchronized (this) {
+                        if (closed) return -1;
+                    }
+                    int n = Fds.read(fd, b, off, Math.min(len, 1 << 16));
+                    return n == 0 ? -1 : n;
+                } catch (SyscallException e) {
+                    throw new IOException(e.getMessage(), e);
+                } finally {
+                    synchronized (this) {
+                        readers--;
+                        closeFdIfDone();
+                    }
+                }
+            }
+
+            @Override
+            public synchronized void close() {
+                closed = true;
+                closeFdIfDone();
+            }
+
+            private void closeFdIfDone() {
+                if (closed && readers == 0 && !fdClosed) {
+                    fdClosed = true;
+                    Fds.close(fd);
+                }
+            }
+        };
+    }
+
+    private static final class POLL {
+        static final java.lang.invoke.MethodHandle H = Native.function("poll", java.lang.foreign.FunctionDescriptor.of(
+                java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.ADDRESS,
+                java.lang.foreign.ValueLayout.JAVA_LONG, java.lang.foreign.ValueLayout.JAVA_INT));
+    }
+
+    /** Whether fd has data, EOF or an error to read within 100 ms. */
+    private static boolean readable(int fd) {
+        try (var a = java.lang.foreign.Arena.ofConfined()) {
+            var e = Native.errnoSegment(a);
+            var p = a.allocate(8);
+            p.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fd);
+            p.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, (short) 1);   // POLLIN
+            int r = (int) POLL.H.invokeExact(e, p, 1L, 100);
+            if (r == -1 && Native.errno(e) == Errno.EINTR) return false;
+            Native.check(r, e, "poll", "fd " + fd);
+            return r > 0;
+        } catch (SyscallException x) {
+            throw x;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** An input that reads single bytes through read(byte[], int, int). */
+    private abstract static class ByteInput extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] b = new byte[1];
+            int n = read(b, 0, 1);
+            return n <= 0 ? -1 : b[0] & 0xff;
+        }
     }
 }

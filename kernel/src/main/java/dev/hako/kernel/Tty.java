@@ -76,15 +76,36 @@ public final class Tty {
      * the detach keys reach the container as bytes). Close the result to restore the settings it had.
      */
     public static Raw raw(int fd) {
+        return change(fd, t -> {
+            try {
+                CFMAKERAW.invokeExact(t);
+            } catch (Throwable x) {
+                throw new AssertionError(x);
+            }
+        });
+    }
+
+    /** Turns echo off on the terminal on {@code fd} (a password prompt); close the result to restore it. */
+    public static Raw noEcho(int fd) {
+        return change(fd, t -> t.set(java.lang.foreign.ValueLayout.JAVA_INT, C_LFLAG_OFFSET,
+                t.get(java.lang.foreign.ValueLayout.JAVA_INT, C_LFLAG_OFFSET) & ~ECHO));
+    }
+
+    /** struct termios: c_iflag, c_oflag, c_cflag, c_lflag (4 bytes each), ...; ECHO in c_lflag. */
+    private static final long C_LFLAG_OFFSET = 12;
+    private static final int ECHO = 010;
+
+    /** Saves the settings of the terminal on fd, applies {@code edit} to a copy, sets that; the result restores. */
+    private static Raw change(int fd, java.util.function.Consumer<MemorySegment> edit) {
         Arena arena = Arena.ofShared();
         try {
             MemorySegment e = Native.errnoSegment(arena);
             MemorySegment saved = arena.allocate(TERMIOS_SIZE);
             Native.check((int) TCGETATTR.invokeExact(e, fd, saved), e, "tcgetattr", "fd " + fd);
-            MemorySegment raw = arena.allocate(TERMIOS_SIZE);
-            raw.copyFrom(saved);
-            CFMAKERAW.invokeExact(raw);
-            Native.check((int) TCSETATTR.invokeExact(e, fd, TCSANOW, raw), e, "tcsetattr", "fd " + fd);
+            MemorySegment changed = arena.allocate(TERMIOS_SIZE);
+            changed.copyFrom(saved);
+            edit.accept(changed);
+            Native.check((int) TCSETATTR.invokeExact(e, fd, TCSANOW, changed), e, "tcsetattr", "fd " + fd);
             return new Raw(fd, saved, arena);
         } catch (SyscallException x) {
             arena.close();

@@ -183,6 +183,7 @@ public final class ContainerCommands {
 
         ContainerRecord createContainer() {
             RunOptions o = runOptions();
+            String cidfile = this.cidfile == null || this.cidfile.isEmpty() ? this.cidfile : caller().host().path(this.cidfile).toString();
             RunFlagSupport.checkCidFile(cidfile);
             RunFlagSupport.ensureImage(engine(), image, pull, platform, err());
             ContainerRecord r = engine().create(image, name, o, rm && autoRemoveOnExit());
@@ -203,7 +204,7 @@ public final class ContainerCommands {
             o.entrypoint = entrypoint;
             for (String x : env) {
                 if (!x.contains("=")) {
-                    String v = System.getenv(x);  // docker: a bare name takes the caller's value, or is dropped
+                    String v = caller().host().env(x);  // docker: a bare name takes the caller's value, or is dropped
                     if (v == null) continue;
                     x = x + "=" + v;
                 }
@@ -219,7 +220,7 @@ public final class ContainerCommands {
             // ---- filesystem
             o.readOnly = readOnly;
             o.tmpfs = tmpfs;
-            o.binds = volumes;
+            o.binds = RunFlagSupport.callerPaths(volumes, caller().host());
             o.shmSize = bytes(shmSize, "--shm-size");
             // ---- resources
             o.memory = bytes(memory, "--memory");
@@ -229,7 +230,7 @@ public final class ContainerCommands {
             o.capAdd = capAdd;
             o.capDrop = capDrop;
             o.privileged = privileged;
-            o.securityOpt = securityOpt;
+            o.securityOpt = RunFlagSupport.callerSeccompFile(securityOpt, caller().host());
             o.sysctls = sysctls;
             // ---- lifecycle
             o.restart = restart;
@@ -244,7 +245,7 @@ public final class ContainerCommands {
             // ---- network
             // ---- run flags
             List<String> fromFiles = new ArrayList<>();
-            for (Path f : envFiles) fromFiles.addAll(RunFlagSupport.readKeyValueFile(f, System::getenv));
+            for (Path f : envFiles) fromFiles.addAll(RunFlagSupport.readKeyValueFile(f, caller().host()::env));
             o.env.addAll(0, fromFiles);  // docker: the files first, then -e
             for (Path f : labelFiles) for (String l : RunFlagSupport.readKeyValueFile(f, null)) RunFlagSupport.putLabel(o.labels, l);
             for (String l : labels) RunFlagSupport.putLabel(o.labels, l);
@@ -371,7 +372,7 @@ public final class ContainerCommands {
                 if (rm) removeQuietly(r.id());
                 return streams.printsId() ? 0 : code; // docker: without output it ends as a detached run
             }
-            proxySignals(engine(), r.id());
+            proxySignals(caller(), engine(), r.id());
             if (streams.printsId()) out().println(r.id());
             else if (!streams.explicit()) printLog(r.id(), true);
             else if (LifecycleCommands.logReadable(engine(), r.id())) streams.printLog(engine(), r.id(), out(), err());
@@ -382,19 +383,15 @@ public final class ContainerCommands {
     }
 
     /** docker's --sig-proxy: INT, TERM, HUP and QUIT to the foreground `run` go to the container instead. */
-    static void proxySignals(Engine engine, String id) {
+    static void proxySignals(dev.hako.cli.Main.Terminal term, Engine engine, String id) {
         for (String name : List.of("INT", "TERM", "HUP", "QUIT")) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
-                    try {
-                        engine.kill(id, name);
-                    } catch (RuntimeException e) {
-                        // the container is already gone: nothing to forward to
-                    }
-                });
-            } catch (IllegalArgumentException e) {
-                // the JVM reserves this signal here (e.g. -Xrs): leave it alone
-            }
+            term.host().signals().onSignal(name, () -> {
+                try {
+                    engine.kill(id, name);
+                } catch (RuntimeException e) {
+                    // the container is already gone: nothing to forward to
+                }
+            });
         }
     }
 

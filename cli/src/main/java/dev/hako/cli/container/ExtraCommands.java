@@ -187,6 +187,9 @@ public final class ExtraCommands {
             String[] s = split(src), d = split(dest);
             if (s[0] != null && d[0] != null) throw new EngineException("copying between containers is not supported", 1, null);
             if (s[0] == null && d[0] == null) throw new EngineException("must specify at least one container source", 1, null);
+            // the local side is the caller's path (the CLI service runs in /)
+            if (s[0] == null && !s[1].equals("-") && !s[1].isEmpty()) s[1] = caller().host().path(s[1]).toString();
+            if (d[0] == null && !d[1].equals("-") && !d[1].isEmpty()) d[1] = caller().host().path(d[1]).toString();
             try {
                 if (s[0] != null) {
                     if (s[1].isEmpty()) s[1] = ".";

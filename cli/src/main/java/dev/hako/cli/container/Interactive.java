@@ -20,8 +20,8 @@ import java.io.UncheckedIOException;
 final class Interactive {
     private Interactive() {}
 
-    /** Whether stdin is a terminal (the real fd 0; tests pass streams of their own, never a terminal). */
-    static boolean stdinIsTty(Main.Terminal term) { return term.in() == System.in && Tty.isatty(0); }
+    /** Whether the caller's stdin is a terminal (tests pass streams of their own, never a terminal). */
+    static boolean stdinIsTty(Main.Terminal term) { return term.host().inFd() >= 0 && Tty.isatty(term.host().inFd()); }
 
     /** docker: `-it` (and attach with stdin to a tty container) needs a terminal as stdin. */
     static void requireTty(Main.Terminal term) {
@@ -61,18 +61,17 @@ final class Interactive {
                                          AttachStreams streams) {
         boolean raw = tty && stdin && stdinIsTty(term);
         Tty.Raw mode = null;
-        Thread restore = null;
+        AutoCloseable restore = null;
         try (client) {
             if (raw) {
-                Tty.Raw m = mode = Tty.raw(0);
-                restore = new Thread(m::close);
-                Runtime.getRuntime().addShutdownHook(restore); // a kill of hako must not leave the terminal raw
+                Tty.Raw m = mode = Tty.raw(term.host().inFd());
+                restore = term.host().signals().onKill(m::close); // a kill of hako must not leave the terminal raw
             }
             if (tty) {
-                sendSize(client);
-                onSignal("WINCH", () -> sendSize(client));
+                sendSize(term, client);
+                term.host().signals().onSignal("WINCH", () -> sendSize(term, client));
             } else if (sigProxy) {
-                ContainerCommands.proxySignals(engine, id);
+                ContainerCommands.proxySignals(term, engine, id);
             }
             InputStream in = stdin ? term.in() : InputStream.nullInputStream();
             var o = new AttachSession.Options(stdin, stdinOnce, tty ? keys : null);
@@ -82,22 +81,16 @@ final class Interactive {
             throw new UncheckedIOException("attach to container " + id + ": " + e.getMessage(), e);
         } finally {
             if (mode != null) mode.close();
-            if (restore != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(restore);
-                } catch (IllegalStateException e) {
-                    // shutting down: the hook runs (close is idempotent)
-                }
-            }
+            closeQuietly(restore);
             term.out().flush();
             term.err().flush();
         }
     }
 
     /** The caller's window size (stdout's terminal, else stdin's) to the container's pty. */
-    private static void sendSize(AttachClient client) {
-        Tty.Size size = Tty.size(1);
-        if (size == null) size = Tty.size(0);
+    private static void sendSize(Main.Terminal term, AttachClient client) {
+        Tty.Size size = term.host().outFd() >= 0 ? Tty.size(term.host().outFd()) : null;
+        if (size == null && term.host().inFd() >= 0) size = Tty.size(term.host().inFd());
         if (size == null || size.rows() == 0) return;
         try {
             client.resize(size.rows(), size.cols());
@@ -106,34 +99,28 @@ final class Interactive {
         }
     }
 
-    static void onSignal(String name, Runnable action) {
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) return;
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> action.run());
-        } catch (IllegalArgumentException e) {
-            // the JVM reserves this signal here: no resize then
+            c.close();
+        } catch (Exception e) {
+            // only a hook being removed
         }
     }
 
     /** exec -t: the executor proxies the pty to our stdio; raw mode on the caller's terminal meanwhile. */
     static int exec(Main.Terminal term, boolean stdin, java.util.function.IntSupplier run) {
         Tty.Raw mode = null;
-        Thread restore = null;
+        AutoCloseable restore = null;
         try {
             if (stdin && stdinIsTty(term)) {
-                Tty.Raw m = mode = Tty.raw(0);
-                restore = new Thread(m::close);
-                Runtime.getRuntime().addShutdownHook(restore);
+                Tty.Raw m = mode = Tty.raw(term.host().inFd());
+                restore = term.host().signals().onKill(m::close);
             }
             return run.getAsInt();
         } finally {
             if (mode != null) mode.close();
-            if (restore != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(restore);
-                } catch (IllegalStateException e) {
-                    // shutting down
-                }
-            }
+            closeQuietly(restore);
         }
     }
 }

@@ -209,4 +209,32 @@ final class RunFlagSupport {
             throw new EngineException("failed to create the container ID file: " + e.getMessage(), 125, e);
         }
     }
+
+    // ---------------------------------------------------------------- the caller's relative paths
+
+    /** -v ./src:/dst: a relative bind source is the caller's (the CLI service runs in /), made absolute here. */
+    static List<String> callerPaths(List<String> volumes, dev.hako.cli.Host host) {
+        if (volumes == null) return null;
+        List<String> out = new java.util.ArrayList<>(volumes.size());
+        for (String v : volumes) {
+            int colon = v.indexOf(':');
+            String src = colon < 0 ? v : v.substring(0, colon);
+            boolean relative = src.equals(".") || src.equals("..") || src.startsWith("./") || src.startsWith("../");
+            out.add(relative && colon > 0 ? host.path(src).normalize() + v.substring(colon) : v);
+        }
+        return out;
+    }
+
+    /** --security-opt seccomp=FILE with a relative FILE: the caller's. */
+    static List<String> callerSeccompFile(List<String> opts, dev.hako.cli.Host host) {
+        if (opts == null) return null;
+        List<String> out = new java.util.ArrayList<>(opts.size());
+        for (String o : opts) {
+            String sep = o.startsWith("seccomp=") ? "=" : o.startsWith("seccomp:") ? ":" : null;
+            String file = sep == null ? null : o.substring("seccomp".length() + 1);
+            boolean relative = file != null && !file.isEmpty() && !file.equals("unconfined") && !file.startsWith("/");
+            out.add(relative ? "seccomp" + sep + host.path(file) : o);
+        }
+        return out;
+    }
 }

@@ -1,23 +1,21 @@
 package dev.hako.engine.container;
 
 import dev.hako.engine.EngineException;
+import dev.hako.engine.FileTrees;
+import dev.hako.kernel.fs.ReentrantFileLock;
 import dev.hako.oci.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 
 /**
@@ -33,11 +31,12 @@ public final class ContainerStore implements dev.hako.image.store.ImageService.I
 
     private final Path dir;
     private final SecureRandom random = new SecureRandom();
-    private final ReentrantLock local = new ReentrantLock(); // a JVM can't take the same file lock twice
+    private final ReentrantFileLock lock;   // an flock: other stores of this JVM and other processes wait on it
 
     /** @param root the engine's persistent root (/var/lib/hako) */
     public ContainerStore(Path root) {
         this.dir = root.resolve("containers");
+        this.lock = new ReentrantFileLock(dir.resolve(".lock"));
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -54,27 +53,9 @@ public final class ContainerStore implements dev.hako.image.store.ImageService.I
 
     public static boolean validName(String name) { return NAME.matcher(name).matches(); }
 
-    /** Held while a container's name is reserved or released; close to release. */
-    public AutoCloseable lock() {
-        local.lock();
-        try {
-            FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock l = ch.lock();
-            return () -> {
-                try {
-                    l.release();
-                    ch.close();
-                } finally {
-                    local.unlock();
-                }
-            };
-        } catch (IOException e) {
-            local.unlock();
-            throw new UncheckedIOException("lock " + dir.resolve(".lock") + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            local.unlock();
-            throw e;
-        }
+    /** Held while a container's name is reserved or released; close to release. Reentrant for the holding thread. */
+    public ReentrantFileLock.Held lock() {
+        return lock.lock();
     }
 
     public String newId() {
@@ -190,7 +171,7 @@ public final class ContainerStore implements dev.hako.image.store.ImageService.I
     public void remove(String id) {
         Path d = dir(id);
         try (var _ = lock()) {
-            deleteTree(d);
+            FileTrees.delete(d);
         } catch (IOException e) {
             throw new UncheckedIOException("remove " + d + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -198,22 +179,5 @@ public final class ContainerStore implements dev.hako.image.store.ImageService.I
         } catch (Exception e) {
             throw new EngineException(e.getMessage(), e);
         }
-    }
-
-    /** Deletes without following symlinks and without crossing into mounts (a still-mounted rootfs is an error). */
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            Object dev = Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS);
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-                for (Path c : ds) {
-                    if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)
-                            && !dev.equals(Files.getAttribute(c, "unix:dev", LinkOption.NOFOLLOW_LINKS)))
-                        throw new IOException(c + " is a mount point; unmount it first");
-                    deleteTree(c);
-                }
-            }
-        }
-        Files.delete(p);
     }
 }

@@ -1,14 +1,12 @@
 package dev.hako.engine.copy;
 
 import dev.hako.image.layer.TarWriter;
-import dev.hako.kernel.fs.Fs;
 import dev.hako.kernel.fs.RootedDir;
 import dev.hako.kernel.fs.Stat;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -82,31 +80,10 @@ final class TreeTar {
     }
 
     private void header(String name, char type, String link, Stat st, long size) throws IOException {
-        tar.add(new TarWriter.Header(name, type, link, st.perms(), Integer.toUnsignedLong(st.uid()),
-                Integer.toUnsignedLong(st.gid()), size, st.mtimeSec(), st.mtimeNsec(), st.rdevMajor(), st.rdevMinor(),
-                Map.of()));
+        tar.add(TarWriter.Header.of(name, type, link, st, size, Map.of()));
     }
 
-    /** Exactly {@code size} bytes (the header's); a file that shrank meanwhile is zero-padded. */
     private void content(String rel, long size, MemorySegment buf) throws IOException {
-        int fd = root.openNoFollow(rel, Fs.O_RDONLY);
-        try {
-            long left = size;
-            while (left > 0) {
-                long n = Fs.read(fd, buf, Math.min(BUF, left), root.describe(rel));
-                if (n == 0) break;
-                MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, heap, 0, (int) n);
-                tar.write(heap, 0, (int) n);
-                left -= n;
-            }
-            java.util.Arrays.fill(heap, (byte) 0);
-            while (left > 0) {
-                int n = (int) Math.min(heap.length, left);
-                tar.write(heap, 0, n);
-                left -= n;
-            }
-        } finally {
-            Fs.close(fd);
-        }
+        tar.content(root, rel, size, buf, heap);
     }
 }

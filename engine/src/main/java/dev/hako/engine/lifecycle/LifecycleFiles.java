@@ -1,15 +1,14 @@
 package dev.hako.engine.lifecycle;
 
+import dev.hako.kernel.fs.LockFile;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.List;
 
@@ -35,17 +34,9 @@ public final class LifecycleFiles {
     public LifecycleFiles(Path containerDir) { this.dir = containerDir; }
 
     /** Held while a stop marks the container or a monitor-driven restart checks the mark and starts it. */
-    public AutoCloseable lock() {
-        try {
-            FileChannel ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock l = ch.lock();
-            return () -> {
-                l.release();
-                ch.close();
-            };
-        } catch (IOException e) {
-            throw new UncheckedIOException("lock " + dir.resolve(LOCK) + ": " + e.getMessage(), e);
-        }
+    public LockFile lock() {
+        // an flock: a stop in another command of this JVM waits like one in another process
+        return LockFile.exclusive(dir.resolve(LOCK));
     }
 
     /** At a user start: the policy with a fresh count, and how the monitor brings the container back. */

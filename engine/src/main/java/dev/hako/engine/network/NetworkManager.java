@@ -8,6 +8,8 @@ import dev.hako.engine.config.RunOptions;
 import dev.hako.engine.container.ContainerRecord;
 import dev.hako.engine.container.ContainerStore;
 import dev.hako.engine.network.dns.DnsResponders;
+import dev.hako.kernel.SyscallException;
+import dev.hako.kernel.fs.LockFile;
 import dev.hako.oci.Json;
 import dev.hako.oci.image.ImageConfig;
 import dev.hako.oci.runtime.Linux;
@@ -19,12 +21,8 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -245,9 +243,15 @@ public final class NetworkManager {
 
     private void attachOwn(ContainerRecord r, NetworkConfig c, String hostname, Path dir) {
         Path ns = netnsPath(r.id());
-        List<PortMapping> ports = c.networks().isEmpty() ? List.of() : allocatePorts(r.id(), c.ports());
-        var state = new NetworkState(ns.toString(), true, List.of(), ports);
-        writeState(r.id(), state);  // first: a crash from here on leaves what the sweep needs
+        List<PortMapping> ports;
+        NetworkState state;
+        // one allocation at a time (processes and commands of one JVM alike): others' ports are read from their
+        // state files, so ours must be written before the next start reads them
+        try (LockFile l = c.ports().isEmpty() ? null : portsLock()) {
+            ports = c.networks().isEmpty() ? List.of() : allocatePorts(r.id(), c.ports());
+            state = new NetworkState(ns.toString(), true, List.of(), ports);
+            writeState(r.id(), state);  // first: a crash from here on leaves what the sweep needs
+        }
         Netns.create(ns);
         int i = 0;
         for (NetworkConfig.Request req : c.networks()) {
@@ -546,6 +550,17 @@ public final class NetworkManager {
         }
     }
 
+    /** {@code <runRoot>/ports.lock}: held while host ports are chosen and recorded. */
+    private LockFile portsLock() {
+        Path runRoot = netnsDir.getParent();
+        try {
+            Files.createDirectories(runRoot);
+        } catch (IOException e) {
+            throw new UncheckedIOException("create " + runRoot + ": " + e.getMessage(), e);
+        }
+        return LockFile.exclusive(runRoot.resolve("ports.lock"));
+    }
+
     private void writeState(String id, NetworkState s) {
         try {
             Files.createDirectories(netnsDir);
@@ -700,70 +715,40 @@ public final class NetworkManager {
      * A container whose directory is gone has no lock: nobody can start it any more, and DEL is idempotent.
      */
     static final class Lock implements AutoCloseable {
-        /** File locks are per process: threads of one process (an embedding program, parallel runs) take turns here first. */
-        private static final java.util.concurrent.ConcurrentHashMap<Path, java.util.concurrent.locks.ReentrantLock> IN_PROCESS =
-                new java.util.concurrent.ConcurrentHashMap<>();
-        private final FileChannel ch;
-        private final FileLock fl;
-        private final java.util.concurrent.locks.ReentrantLock local;
+        /** The lock files this thread holds: taking one again would wait for ourselves forever. */
+        private static final ThreadLocal<Set<Path>> HELD_BY_THREAD = ThreadLocal.withInitial(HashSet::new);
+        private final LockFile held;   // null: the container's directory is gone
 
-        private Lock(FileChannel ch, FileLock fl, java.util.concurrent.locks.ReentrantLock local) {
-            this.ch = ch;
-            this.fl = fl;
-            this.local = local;
-        }
+        private Lock(LockFile held) { this.held = held; }
 
-        /** @return null when {@code wait} is false and someone else holds it */
+        /** @return null when {@code wait} is false and someone else (another process or command) holds it */
         static Lock acquire(Path containerDir, boolean wait) {
-            if (!Files.isDirectory(containerDir)) return new Lock(null, null, null);
+            if (!Files.isDirectory(containerDir)) return new Lock(null);
             String id = containerDir.getFileName().toString();
-            Path file = containerDir.resolve("network.lock");
-            var local = IN_PROCESS.computeIfAbsent(file.toAbsolutePath(), k -> new java.util.concurrent.locks.ReentrantLock());
-            if (local.isHeldByCurrentThread())
+            Path file = containerDir.resolve("network.lock").toAbsolutePath();
+            if (HELD_BY_THREAD.get().contains(file)) {
+                if (!wait) return null;
                 throw new EngineException("container " + id.substring(0, Math.min(12, id.length())) + "'s network is being changed by this thread already");
-            if (wait) local.lock();
-            else if (!local.tryLock()) return null;
+            }
+            LockFile l;
             try {
-                FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                try {
-                    FileLock fl = wait ? lockWaiting(ch) : ch.tryLock();
-                    if (fl == null) {
-                        ch.close();
-                        local.unlock();
-                        return null;
-                    }
-                    return new Lock(ch, fl, local);
-                } catch (OverlappingFileLockException e) {
-                    ch.close();
-                    local.unlock();
-                    if (!wait) return null;
-                    throw new EngineException("container " + id.substring(0, 12) + "'s network is being changed by this process already", e);
-                }
-            } catch (IOException e) {
-                local.unlock();
-                if (!Files.isDirectory(containerDir)) return new Lock(null, null, null); // removed meanwhile
-                throw new UncheckedIOException("lock " + file + ": " + e.getMessage(), e);
-            } catch (RuntimeException e) {
-                if (local.isHeldByCurrentThread()) local.unlock();
+                l = wait ? LockFile.exclusive(file) : LockFile.tryExclusive(file);
+            } catch (SyscallException e) {
+                if (!Files.isDirectory(containerDir)) return new Lock(null); // removed meanwhile
                 throw e;
             }
-        }
-
-        private static FileLock lockWaiting(FileChannel ch) throws IOException {
-            return ch.lock();
+            if (l == null) return null;
+            HELD_BY_THREAD.get().add(file);
+            return new Lock(l);
         }
 
         @Override
         public void close() {
-            if (ch == null) return;
-            try {
-                fl.release();
-                ch.close();
-            } catch (IOException e) {
-                // closing the channel releases the lock anyway
-            } finally {
-                local.unlock();
-            }
+            if (held == null) return;
+            Set<Path> mine = HELD_BY_THREAD.get();
+            mine.remove(held.path());
+            if (mine.isEmpty()) HELD_BY_THREAD.remove();
+            held.close();
         }
     }
 }

@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hako.engine.EngineException;
+import dev.hako.kernel.fs.ReentrantFileLock;
 import dev.hako.oci.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,7 +21,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 
 /**
@@ -53,10 +52,11 @@ public final class NetworkStore {
 
     private final Path dir;
     private Defaults defaults;
-    private final ReentrantLock local = new ReentrantLock();
+    private final ReentrantFileLock lock;   // an flock: other stores of this JVM and other processes wait on it
 
     public NetworkStore(Path root, Defaults defaults) {
         this.dir = root.resolve("networks");
+        this.lock = new ReentrantFileLock(dir.resolve(".lock"));
         this.defaults = defaults;
     }
 
@@ -295,27 +295,14 @@ public final class NetworkStore {
         return c;
     }
 
-    /** The store-wide lock (a file lock for other hako processes, a JVM lock for this one). */
+    /** The store-wide lock: an flock, so other stores of this JVM and other hako processes wait; reentrant. */
     AutoCloseable0 lock() {
-        local.lock();
         try {
             Files.createDirectories(dir);
-            FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock fl = ch.lock();
-            return () -> {
-                try {
-                    fl.release();
-                    ch.close();
-                } catch (IOException e) {
-                    // closing releases it anyway
-                } finally {
-                    local.unlock();
-                }
-            };
-        } catch (IOException | RuntimeException e) {
-            local.unlock();
-            throw new UncheckedIOException("lock " + dir + ": " + e.getMessage(), e instanceof IOException io ? io : new IOException(e));
+        } catch (IOException e) {
+            throw new UncheckedIOException("lock " + dir + ": " + e.getMessage(), e);
         }
+        return lock.lock()::close;
     }
 
     /** AutoCloseable without a checked exception. */

@@ -1,22 +1,21 @@
 package dev.hako.engine.volume;
 
 import dev.hako.engine.EngineException;
+import dev.hako.engine.FileTrees;
 import dev.hako.kernel.SyscallException;
 import dev.hako.kernel.fs.Fs;
+import dev.hako.kernel.fs.ReentrantFileLock;
 import dev.hako.oci.Json;
 import dev.hako.runtime.rootfs.MountOptions;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.time.Instant;
@@ -30,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 
 /**
@@ -50,11 +48,12 @@ public final class VolumeStore {
 
     private final Path dir;
     private final SecureRandom random = new SecureRandom();
-    private final ReentrantLock local = new ReentrantLock();
+    private final ReentrantFileLock lock;   // an flock: other stores of this JVM and other processes wait on it
 
     /** @param root the engine's persistent root (/var/lib/hako) */
     public VolumeStore(Path root) {
         this.dir = root.toAbsolutePath().normalize().resolve("volumes");
+        this.lock = new ReentrantFileLock(dir.resolve(".lock"));
     }
 
     public Path dir() { return dir; }
@@ -159,7 +158,7 @@ public final class VolumeStore {
             // renamed out of the way first: a removal cut short leaves no half volume under the name
             Path trash = dir.resolve(".removing-" + name + "-" + newAnonymousName().substring(0, 8));
             Files.move(dir.resolve(name), trash, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(trash);
+            FileTrees.delete(trash);
         } catch (IOException e) {
             throw new UncheckedIOException("remove volume " + name + ": " + e.getMessage(), e);
         }
@@ -235,48 +234,8 @@ public final class VolumeStore {
         }
     }
 
-    /** A held store lock; closing releases it. */
-    private interface Held extends AutoCloseable {
-        @Override
-        void close();
-    }
-
-    private Held lock() throws IOException {
+    private ReentrantFileLock.Held lock() throws IOException {
         Files.createDirectories(dir);
-        local.lock();
-        try {
-            FileChannel ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock l = ch.lock();
-            return () -> {
-                try {
-                    l.release();
-                    ch.close();
-                } catch (IOException e) {
-                    throw new UncheckedIOException("unlock " + dir.resolve(".lock") + ": " + e.getMessage(), e);
-                } finally {
-                    local.unlock();
-                }
-            };
-        } catch (IOException | RuntimeException e) {
-            local.unlock();
-            throw e;
-        }
-    }
-
-    /** Deletes without following symlinks and without crossing into mounts (a mount left inside is an error). */
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            Object dev = Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS);
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-                for (Path c : ds) {
-                    if (Files.isDirectory(c, LinkOption.NOFOLLOW_LINKS)
-                            && !dev.equals(Files.getAttribute(c, "unix:dev", LinkOption.NOFOLLOW_LINKS)))
-                        throw new IOException(c + " is a mount point; unmount it first");
-                    deleteTree(c);
-                }
-            }
-        }
-        Files.delete(p);
+        return lock.lock();
     }
 }

@@ -22,7 +22,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -260,8 +265,8 @@ class NetworkEngineTest {
                 Engine e = engine(); // one engine for all lanes: its stores lock within the JVM, file locks across processes
         List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
         // five lanes at once: concurrent attaches share the bridge, the IPAM leases and the locks
-        try (var lanes = java.util.concurrent.Executors.newFixedThreadPool(5)) {
-            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        try (var lanes = Executors.newFixedThreadPool(5)) {
+            List<Future<?>> done = new ArrayList<>();
             for (int lane = 0; lane < 5; lane++) {
                 done.add(lanes.submit(() -> {
                     for (int i = 0; i < 10; i++) {
@@ -328,6 +333,39 @@ class NetworkEngineTest {
             assertNull(engine().network().state(r.id()));
             assertFalse(Files.exists(engine().network().netnsPath(r.id())));
         }
+    }
+
+    /** Starts in several engines of one JVM (warm hako commands) asking for one host port: exactly one gets it. */
+    @Test
+    void oneHostPortGoesToExactlyOneOfConcurrentStarts() throws Exception {
+        int port = freePort();
+        var started = new ConcurrentLinkedQueue<String>();
+        var refused = new ConcurrentLinkedQueue<String>();
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            var go = new CountDownLatch(1);
+            List<Future<?>> all = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                all.add(pool.submit(() -> {
+                    Engine own = new Engine(root, runRoot, warnings::add);
+                    own.network().networks().useDefaults(new NetworkStore.Defaults(bridge, "10.89." + third + ".0/24"));
+                    RunOptions o = RunOptions.of(List.of("sleep", "60"));
+                    o.publish = List.of("127.0.0.1:" + port + ":80");
+                    ContainerRecord r = own.create(image, null, o, false);
+                    go.await();
+                    try {
+                        own.start(r.id());
+                        started.add(r.id());
+                    } catch (EngineException e) {
+                        refused.add(e.getMessage());
+                    }
+                    return null;
+                }));
+            }
+            go.countDown();
+            for (var f : all) f.get(120, TimeUnit.SECONDS);
+        }
+        assertEquals(1, started.size(), "started: " + started + ", refused: " + refused);
+        for (String m : refused) assertEquals("Bind for 127.0.0.1:" + port + " failed: port is already allocated", m);
     }
 
     @Test

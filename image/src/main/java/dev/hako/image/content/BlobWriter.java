@@ -1,5 +1,6 @@
 package dev.hako.image.content;
 
+import dev.hako.kernel.fs.LockFile;
 import dev.hako.oci.image.Descriptor;
 import dev.hako.oci.image.Digest;
 

@@ -2,6 +2,7 @@ package dev.hako.image.content;
 
 import dev.hako.kernel.Errno;
 import dev.hako.kernel.SyscallException;
+import dev.hako.kernel.fs.LockFile;
 import dev.hako.oci.AtomicFiles;
 import dev.hako.oci.Json;
 import dev.hako.oci.OciException;

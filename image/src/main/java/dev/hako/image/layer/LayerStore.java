@@ -1,7 +1,7 @@
 package dev.hako.image.layer;
 
-import dev.hako.kernel.SyscallException;
 import dev.hako.kernel.fs.Fs;
+import dev.hako.kernel.fs.LockFile;
 import dev.hako.kernel.fs.RootedDir;
 import dev.hako.oci.Json;
 import dev.hako.oci.image.Digest;
@@ -93,7 +93,7 @@ public final class LayerStore {
     public LayerInfo unpack(Digest parent, Digest diffId, BlobSource blob, ExtractOptions opts) throws IOException {
         Digest chain = chainId(parent, diffId);
         String hex = hex(chain);
-        try (Lock ignored = lock(hex)) {
+        try (LockFile ignored = lock(hex)) {
             Optional<LayerInfo> have = info(chain);
             if (have.isPresent()) return have.get();
             Path tmpRoot = root.resolve(".tmp");
@@ -147,7 +147,7 @@ public final class LayerStore {
      */
     public boolean delete(Digest chainId) throws IOException {
         String hex = hex(chainId);
-        try (Lock ignored = lock(hex)) {
+        try (LockFile ignored = lock(hex)) {
             Path dir = root.resolve(hex);
             if (!Files.exists(dir)) return false;
             Path graveyard = root.resolve(".tmp").resolve(hex + "-del-" + HexFormat.of().formatHex(randomBytes()));
@@ -169,7 +169,7 @@ public final class LayerStore {
                     .distinct().toList();
         }
         for (String hex : hexes) {
-            try (Lock l = tryLock(hex)) {
+            try (LockFile l = tryLock(hex)) {
                 if (l != null) removeLeftovers(tmpRoot, hex);
             }
         }
@@ -253,36 +253,15 @@ public final class LayerStore {
         }
     }
 
-    /** An flock(2) on layers/.locks/&lt;hex&gt;.lock; per open file, so it also orders threads of one process. */
-    private record Lock(int fd) implements AutoCloseable {
-        @Override
-        public void close() { Fs.close(fd); }
-    }
-
-    private int openLockFile(String hex) throws IOException {
+    /** layers/.locks/&lt;hex&gt;.lock: an flock per open file, so it also orders threads and stores of one JVM. */
+    private Path lockFile(String hex) throws IOException {
         Path locks = root.resolve(".locks");
         Files.createDirectories(locks);
         Files.createDirectories(root.resolve(".tmp"));
-        Path f = locks.resolve(hex + ".lock");
-        return Fs.openat(Fs.AT_FDCWD, f.toString(), Fs.O_RDWR | Fs.O_CREAT | Fs.O_CLOEXEC | Fs.O_NOFOLLOW, 0600,
-                f.toString());
+        return locks.resolve(hex + ".lock");
     }
 
-    private Lock lock(String hex) throws IOException {
-        int fd = openLockFile(hex);
-        try {
-            Fs.flock(fd, Fs.LOCK_EX, "layer lock " + hex);
-        } catch (SyscallException e) {
-            Fs.close(fd);
-            throw e;
-        }
-        return new Lock(fd);
-    }
+    private LockFile lock(String hex) throws IOException { return LockFile.exclusive(lockFile(hex)); }
 
-    private Lock tryLock(String hex) throws IOException {
-        int fd = openLockFile(hex);
-        if (Fs.flock(fd, Fs.LOCK_EX | Fs.LOCK_NB, "layer lock " + hex)) return new Lock(fd);
-        Fs.close(fd);
-        return null;
-    }
+    private LockFile tryLock(String hex) throws IOException { return LockFile.tryExclusive(lockFile(hex)); }
 }

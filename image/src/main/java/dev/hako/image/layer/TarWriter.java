@@ -1,9 +1,16 @@
 package dev.hako.image.layer;
 
+import dev.hako.kernel.fs.Fs;
+import dev.hako.kernel.fs.RootedDir;
+import dev.hako.kernel.fs.Stat;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -22,6 +29,13 @@ public final class TarWriter implements AutoCloseable {
 
         public static Header file(String name, int mode, long size) {
             return new Header(name, '0', "", mode, 0, 0, size, 0, 0, 0, 0, Map.of());
+        }
+
+        /** An entry as lstat saw the file: mode bits, numeric owner, mtime and device numbers. */
+        public static Header of(String name, char type, String linkName, Stat st, long size, Map<String, byte[]> xattrs) {
+            return new Header(name, type, linkName, st.perms(), Integer.toUnsignedLong(st.uid()),
+                    Integer.toUnsignedLong(st.gid()), size, st.mtimeSec(), st.mtimeNsec(), st.rdevMajor(), st.rdevMinor(),
+                    xattrs);
         }
     }
 
@@ -73,6 +87,34 @@ public final class TarWriter implements AutoCloseable {
         out.write(hdr);
         written += hdr.length;
         remaining = h.size();
+    }
+
+    /**
+     * The current entry's content from {@code root}'s regular file {@code rel}, read without following symlinks:
+     * exactly {@code size} bytes (the header's); a file that shrank meanwhile is zero-padded. {@code buf} (native)
+     * and {@code heap} are the caller's reusable buffers.
+     */
+    public void content(RootedDir root, String rel, long size, MemorySegment buf, byte[] heap) throws IOException {
+        int fd = root.openNoFollow(rel, Fs.O_RDONLY);
+        try {
+            long chunk = Math.min(buf.byteSize(), heap.length);
+            long left = size;
+            while (left > 0) {
+                long n = Fs.read(fd, buf, Math.min(chunk, left), root.describe(rel));
+                if (n == 0) break;
+                MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, heap, 0, (int) n);
+                write(heap, 0, (int) n);
+                left -= n;
+            }
+            Arrays.fill(heap, (byte) 0);
+            while (left > 0) {
+                int n = (int) Math.min(heap.length, left);
+                write(heap, 0, n);
+                left -= n;
+            }
+        } finally {
+            Fs.close(fd);
+        }
     }
 
     public void write(byte[] b, int off, int len) throws IOException {

@@ -1,6 +1,5 @@
 package dev.hako.image.layer;
 
-import dev.hako.kernel.fs.Fs;
 import dev.hako.kernel.fs.RootedDir;
 import dev.hako.kernel.fs.Stat;
 
@@ -8,7 +7,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -136,34 +134,11 @@ public final class TreeArchiver {
 
     private void header(String name, char type, String link, Stat st, long size, Map<String, byte[]> xattrs)
             throws IOException {
-        tar.add(new TarWriter.Header(name, type, link, st.perms(), Integer.toUnsignedLong(st.uid()),
-                Integer.toUnsignedLong(st.gid()), size, st.mtimeSec(), st.mtimeNsec(), st.rdevMajor(), st.rdevMinor(),
-                xattrs));
+        tar.add(TarWriter.Header.of(name, type, link, st, size, xattrs));
         entries++;
     }
 
-    /** Streams exactly {@code size} bytes (the size in the header); a file that shrank meanwhile is zero-padded. */
-    private void content(String p, long size) throws IOException {
-        int fd = root.openNoFollow(p, Fs.O_RDONLY);
-        try {
-            long left = size;
-            while (left > 0) {
-                long n = Fs.read(fd, buf, Math.min(BUF, left), root.describe(p));
-                if (n == 0) break;
-                MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, heap, 0, (int) n);
-                tar.write(heap, 0, (int) n);
-                left -= n;
-            }
-            java.util.Arrays.fill(heap, (byte) 0);
-            while (left > 0) {
-                int n = (int) Math.min(heap.length, left);
-                tar.write(heap, 0, n);
-                left -= n;
-            }
-        } finally {
-            Fs.close(fd);
-        }
-    }
+    private void content(String p, long size) throws IOException { tar.content(root, p, size, buf, heap); }
 
     /** The set of parent directories of the given relative paths (for writing a diff with its parents). */
     public static Set<String> parents(Iterable<String> paths) {

@@ -55,13 +55,17 @@ public final class ImageService {
     /**
      * @param gcGrace  blobs younger than this are kept by prune's GC (a concurrent pull may not have recorded them yet)
      * @param authFile credentials file for login/pull/push (podman's --authfile); null = podman's and docker's defaults
+     * @param env      the caller's environment, where those defaults come from (HOME, XDG_RUNTIME_DIR, DOCKER_CONFIG,
+     *                 PATH for credential helpers); null = this process's
      */
-    public record Options(Duration gcGrace, Path authFile) {
-        public static Options defaults() { return new Options(Duration.ofMinutes(10), null); }
+    public record Options(Duration gcGrace, Path authFile, Map<String, String> env) {
+        public static Options defaults() { return new Options(Duration.ofMinutes(10), null, null); }
 
-        public Options withAuthFile(Path f) { return new Options(gcGrace, f); }
+        public Options withAuthFile(Path f) { return new Options(gcGrace, f, env); }
 
-        public Options withGcGrace(Duration d) { return new Options(d, authFile); }
+        public Options withGcGrace(Duration d) { return new Options(d, authFile, env); }
+
+        public Options withEnv(Map<String, String> e) { return new Options(gcGrace, authFile, e); }
     }
 
     private final Path root;
@@ -744,7 +748,8 @@ public final class ImageService {
         return RegistryClient.logout(key, authFile()) ? key : null;
     }
 
-    private AuthFile authFile() { return options.authFile() != null ? AuthFile.of(options.authFile()) : AuthFile.defaults(); }
+    private AuthFile authFile() { return options.authFile() != null ? AuthFile.of(options.authFile())
+            : AuthFile.defaults(options.env() != null ? options.env() : System.getenv()); }
 
     static UncheckedIOException unchecked(IOException e) { return new UncheckedIOException(e.getMessage(), e); }
 }

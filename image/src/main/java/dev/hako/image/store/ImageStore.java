@@ -3,24 +3,20 @@ package dev.hako.image.store;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.hako.image.reference.InvalidReferenceException;
 import dev.hako.image.reference.Reference;
+import dev.hako.kernel.fs.ReentrantFileLock;
 import dev.hako.oci.AtomicFiles;
 import dev.hako.oci.Json;
 import dev.hako.oci.image.Digest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
@@ -32,10 +28,7 @@ import java.util.function.Function;
 public final class ImageStore {
     private final Path dir;
     private final Path file;
-    private final Path lockFile;
-    private final ReentrantLock local = new ReentrantLock();
-    private FileChannel lockChannel;   // guarded by local
-    private FileLock fileLock;         // guarded by local
+    private final ReentrantFileLock lock;
 
     private record Db(@JsonProperty("images") List<ImageRecord> images) {}
 
@@ -43,69 +36,37 @@ public final class ImageStore {
     public ImageStore(Path root) {
         this.dir = root.resolve("images");
         this.file = dir.resolve("images.json");
-        this.lockFile = dir.resolve("lock");
+        this.lock = new ReentrantFileLock(dir.resolve("lock"));
     }
 
     public Path directory() { return dir; }
 
-    /** An exclusive lock over the image store (and, by convention, GC of content and layers). Reentrant. */
+    /**
+     * An exclusive lock over the image store (and, by convention, GC of content and layers). Reentrant for this
+     * instance's holding thread; another instance (another command of the same JVM) or process waits.
+     */
     public Lock lock() {
-        local.lock();
-        if (local.getHoldCount() > 1) return new Lock(this);
         try {
             Files.createDirectories(dir);
-            lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            while (true) {
-                try {
-                    fileLock = lockChannel.lock();
-                    break;
-                } catch (OverlappingFileLockException e) {
-                    // another ImageStore instance in this JVM holds it; the JVM can't wait on that for us
-                    Thread.sleep(5);
-                }
-            }
-            return new Lock(this);
         } catch (IOException e) {
-            release();
-            throw new UncheckedIOException("lock image store: open " + lockFile + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            release();
-            throw new ImageException("lock image store " + lockFile + ": interrupted");
+            throw new UncheckedIOException("lock image store: create " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    private void release() {
         try {
-            if (local.getHoldCount() == 1) {
-                try {
-                    if (fileLock != null) fileLock.release();
-                    if (lockChannel != null) lockChannel.close();
-                } catch (IOException ignored) {
-                    // closing the channel drops the flock anyway
-                }
-                fileLock = null;
-                lockChannel = null;
-            }
-        } finally {
-            local.unlock();
+            return new Lock(lock.lock());
+        } catch (UncheckedIOException e) {
+            if (Thread.currentThread().isInterrupted()) throw new ImageException("lock image store " + lock.file() + ": interrupted");
+            throw e;
         }
     }
 
     /** Held lock; close to release. */
     public static final class Lock implements AutoCloseable {
-        private final ImageStore store;
-        private boolean closed;
+        private final ReentrantFileLock.Held held;
 
-        private Lock(ImageStore store) { this.store = store; }
+        private Lock(ReentrantFileLock.Held held) { this.held = held; }
 
         @Override
-        public void close() {
-            if (!closed) {
-                closed = true;
-                store.release();
-            }
-        }
+        public void close() { held.close(); }
     }
 
     /** All images, in the order they were added. */

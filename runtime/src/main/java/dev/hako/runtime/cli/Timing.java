@@ -15,6 +15,8 @@ final class Timing {
     private static final List<Long> times = new ArrayList<>();
     private static long startNanos;
     private static long startMillis;
+    /** Main.main's thread: the runtime service's command threads (Main.run without main) record nothing. */
+    private static Thread owner;
 
     private Timing() {}
 
@@ -22,9 +24,12 @@ final class Timing {
     static void mark(String phase) {
         if (!ON) return;
         if (names.isEmpty()) {
+            if (!phase.equals("main")) return;
+            owner = Thread.currentThread();
             startNanos = System.nanoTime();
             startMillis = System.currentTimeMillis();
         }
+        if (owner != Thread.currentThread()) return;
         names.add(phase);
         times.add(System.nanoTime());
     }

@@ -1,139 +1,35 @@
 package dev.hako.runtime.service;
 
-import dev.hako.kernel.Errno;
-import dev.hako.kernel.Fds;
-import dev.hako.kernel.SyscallException;
+import dev.hako.kernel.FdStreams;
+import dev.hako.runtime.cli.Main;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.time.Duration;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The runtime service: a warm JVM that runs `hako-runtime` commands for the front-end
- * (kernel/src/main/c/front/front.c), so a command costs milliseconds instead of a JVM start. It is a cache,
- * not a daemon anything depends on: containers never descend from it (the front-end spawns the executor),
- * all state stays on disk, and it exits after {@link #idle} without requests (or when its socket is
- * removed or replaced). Started by the front-end through bin/hako-runtime with HAKO_RUNTIME_SERVE=<socket>.
- *
- * <p>Security: a path socket (never abstract, CVE-2020-15257), mode 0600 in a directory of ours with mode
- * 0700, and every peer must have our uid (SO_PEERCRED).
+ * The runtime service: `hako-runtime` commands in a warm JVM ({@link CommandService}), started by the front-end
+ * through bin/hako-runtime with HAKO_RUNTIME_SERVE=<socket>. Each runs the very CLI code of the plain path
+ * ({@link Main#run}) with the caller's stdio, working directory and environment.
  */
-public final class RuntimeService {
-    private static final long POLL_MILLIS = 2000;
-
-    private final Path socket;
-    private final Duration idle;
-    private final AtomicInteger active = new AtomicInteger();
-    private volatile long lastRequest = System.nanoTime();
-
-    RuntimeService(Path socket, Duration idle) {
-        this.socket = socket;
-        this.idle = idle;
-    }
-
+public final class RuntimeService implements ServiceCommand {
     public static void main(String[] args) {
-        String path = args.length > 0 ? args[0] : System.getenv("HAKO_RUNTIME_SERVE");
-        if (path == null || path.isEmpty()) {
-            System.err.println("usage: RuntimeService SOCKET (or HAKO_RUNTIME_SERVE=SOCKET)");
-            java.lang.Runtime.getRuntime().halt(2);
-        }
-        Duration idle = Duration.ofMinutes(10);
-        String s = System.getenv("HAKO_RUNTIME_SERVICE_IDLE");
-        if (s != null && s.matches("[0-9]+")) idle = Duration.ofSeconds(Long.parseLong(s));
-        int code;
-        try {
-            code = new RuntimeService(Path.of(path), idle).serve();
-        } catch (RuntimeException | IOException e) {
-            System.err.println("hako-runtime service: " + e.getMessage());
-            code = 1;
-        }
-        java.lang.Runtime.getRuntime().halt(code);
+        CommandService.main(args, "HAKO_RUNTIME_SERVE", "HAKO_RUNTIME_SERVICE_IDLE", new RuntimeService());
     }
 
-    /** Serves until idle; returns the exit code. */
-    int serve() throws IOException {
-        Path dir = socket.toAbsolutePath().getParent();
-        checkDir(dir);
-        // A dead service's socket goes first. Clients refused in the moment before listen() wait on the
-        // starter's lock (the front-end holds it until the socket answers), then connect.
-        Files.deleteIfExists(socket);
-        int listener = Fds.listenUnix(socket.toString(), 128, Fds.SOCK_SEQPACKET);
-        Files.setPosixFilePermissions(socket, Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
-        Object inode = Files.getAttribute(socket, "unix:ino", LinkOption.NOFOLLOW_LINKS);
-        Path pidFile = pidFile(socket);
-        dev.hako.oci.AtomicFiles.write(pidFile, Long.toString(ProcessHandle.current().pid()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        ServiceSockets.receiveTimeout(listener, POLL_MILLIS);
-        int uid = ServiceSockets.geteuid();
-        while (true) {
-            int conn;
+    @Override
+    public String magic() { return "hako-runtime/1"; }
+
+    @Override
+    public int fdCount() { return 3; }
+
+    @Override
+    public int run(ServiceCall call) {
+        try (var io = CallerStreams.of(call.fds(), FdStreams.input(call.fds()[0]))) {
             try {
-                conn = Fds.accept(listener);
-            } catch (SyscallException e) {
-                if (e.errno() != Errno.EAGAIN) throw e;
-                if (!ours(inode)) break;   // removed or replaced: a newer service took over
-                if (active.get() == 0 && System.nanoTime() - lastRequest > idle.toNanos()) {
-                    Files.deleteIfExists(socket);
-                    Files.deleteIfExists(pidFile);
-                    break;
-                }
-                continue;
-            }
-            lastRequest = System.nanoTime();
-            active.incrementAndGet();
-            Thread.ofPlatform().name("hako-runtime-request").start(() -> {
-                try {
-                    new ServiceRequest(conn, uid).handle();
-                } finally {
-                    lastRequest = System.nanoTime();
-                    active.decrementAndGet();
-                }
-            });
-        }
-        // Clients that connected just before the socket went are still served (their connect succeeded).
-        ServiceSockets.receiveTimeout(listener, 200);
-        while (true) {
-            try {
-                int conn = Fds.accept(listener);
-                active.incrementAndGet();
-                Thread.ofPlatform().start(() -> {
-                    try { new ServiceRequest(conn, uid).handle(); } finally { active.decrementAndGet(); }
-                });
-            } catch (SyscallException e) {
-                break;
+                return Main.run(call.args().toArray(String[]::new), io.out(), io.err(), io.in(), call.caller());
+            } catch (Throwable t) {
+                // what Main.run does not turn into an exit code (an Error): reported as the JVM would
+                io.err().println("hako-runtime: " + t);
+                return 1;
             }
         }
-        Fds.close(listener);
-        while (active.get() > 0) {
-            try { Thread.sleep(50); } catch (InterruptedException e) { break; }
-        }
-        return 0;
-    }
-
-    /** Where the service's pid is written, next to its socket (for operators and tests). */
-    static Path pidFile(Path socket) {
-        String name = socket.getFileName().toString();
-        return socket.resolveSibling((name.endsWith(".sock") ? name.substring(0, name.length() - 5) : name) + ".pid");
-    }
-
-    private boolean ours(Object inode) {
-        try {
-            return inode.equals(Files.getAttribute(socket, "unix:ino", LinkOption.NOFOLLOW_LINKS));
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** The socket's directory must be a real directory of ours that nobody else can enter. */
-    static void checkDir(Path dir) throws IOException {
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) throw new IOException(dir + ": not a directory");
-        int owner = ((Number) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS)).intValue();
-        int mode = ((Number) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS)).intValue();
-        if (owner != ServiceSockets.geteuid() || (mode & 077) != 0)
-            throw new IOException(dir + ": must be owned by uid " + ServiceSockets.geteuid() + " with mode 0700");
     }
 }

@@ -1,93 +1,82 @@
 package dev.hako.runtime.service;
 
-import dev.hako.kernel.FdStreams;
 import dev.hako.kernel.Fds;
 import dev.hako.kernel.exec.Spawner;
 import dev.hako.runtime.cli.Caller;
-import dev.hako.runtime.cli.Main;
 
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One command from a front-end: checks the peer, reads argv/cwd/env and fds 0-2, acknowledges, runs the
- * very CLI code of the plain path ({@link Main#run}) with those streams and that caller, and sends the exit
- * code. The executor is spawned through the front-end ({@link RemoteSpawner}). If the front-end goes away
- * (killed), the command's thread is interrupted, as the plain JVM would have died.
+ * One command from a front-end: checks the peer, reads argv/cwd/env and the fds, acknowledges, runs the
+ * {@link ServiceCommand} for that caller, and sends the exit code. The executor is spawned through the
+ * front-end ({@link RemoteSpawner}). If the front-end goes away (killed), the link's hang-up actions run and
+ * the command's thread is interrupted, as the plain JVM would have died.
  */
 final class ServiceRequest {
-    static final String MAGIC = "hako-runtime/1";
     private static final int MAX_REQUEST = 256 * 1024;
 
     private final int conn;
     private final int uid;
+    private final ServiceCommand command;
 
-    ServiceRequest(int conn, int uid) {
+    ServiceRequest(int conn, int uid, ServiceCommand command) {
         this.conn = conn;
         this.uid = uid;
+        this.command = command;
     }
 
     void handle() {
-        int[] stdio = new int[0];
+        int[] fds = new int[0];
         try {
             var cred = ServiceSockets.peerCred(conn);
             if (cred.uid() != uid) return;   // only our own uid's processes may run commands here
             Fds.Message m = Fds.receive(conn, MAX_REQUEST);
-            stdio = m.fds();
+            fds = m.fds();
             List<String> f = ServiceSockets.decode(m.data());
-            Request r = f == null || stdio.length != 3 ? null : Request.parse(f, cred.pid());
+            Request r = f == null || fds.length != command.fdCount() ? null : Request.parse(f, cred.pid(), command.magic());
             if (r == null) return;
             Fds.send(conn, ServiceSockets.encode("ack"));
-            int code = run(r, stdio);
-            stdio = new int[0];   // closed by run
+            int[] given = fds;
+            fds = new int[0];   // the command's now: it closes them
+            int code = run(r, given);
             Fds.send(conn, ServiceSockets.encode("exit", Integer.toString(code)));
         } catch (RuntimeException e) {
             // the front-end is gone or broke the protocol: nothing to report to
         } finally {
-            for (int fd : stdio) closeQuietly(fd);
+            for (int fd : fds) closeQuietly(fd);
             closeQuietly(conn);
         }
     }
 
-    private int run(Request r, int[] stdio) {
-        PrintStream out = new PrintStream(FdStreams.output(stdio[1]), false, StandardCharsets.UTF_8);
-        PrintStream err = new PrintStream(FdStreams.output(stdio[2]), false, StandardCharsets.UTF_8);
-        InputStream in = FdStreams.input(stdio[0]);
-        Thread command = Thread.currentThread();
-        var done = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread watcher = Thread.ofPlatform().daemon().name("hako-runtime-hangup").start(() -> {
+    private int run(Request r, int[] fds) {
+        ServiceLink link = new ServiceLink(conn);
+        Thread commandThread = Thread.currentThread();
+        var done = new AtomicBoolean();
+        Thread watcher = Thread.ofPlatform().daemon().name("service-hangup").start(() -> {
             while (!done.get()) {
                 if (ServiceSockets.awaitHangup(conn, 1000)) {
-                    if (!done.get()) command.interrupt();
+                    if (!done.get()) {
+                        link.hungUp();
+                        commandThread.interrupt();
+                    }
                     return;
                 }
             }
         });
-        int code;
         try {
-            code = ScopedValue.where(Spawner.CURRENT, new RemoteSpawner(conn))
-                    .call(() -> Main.run(r.args().toArray(String[]::new), out, err, in, r.caller()));
+            return ScopedValue.where(Spawner.CURRENT, new RemoteSpawner(conn))
+                    .call(() -> command.run(new ServiceCall(r.args(), r.caller(), fds, link)));
         } catch (Throwable t) {
-            // what Main.run does not turn into an exit code (an Error): reported as the JVM would
-            err.println("hako-runtime: " + t);
-            code = 1;
+            return 1;   // the command reports its own errors; this is only what escaped it
         } finally {
             done.set(true);
             watcher.interrupt();
             Thread.interrupted();
         }
-        out.flush();
-        err.flush();
-        // our copies of the caller's stdio go before the exit code does: whoever reads its stdout to EOF is not held up
-        out.close();
-        err.close();
-        try { in.close(); } catch (java.io.IOException ignored) { }
-        return code;
     }
 
     private static void closeQuietly(int fd) {
@@ -100,9 +89,9 @@ final class ServiceRequest {
 
     /** A parsed request: the arguments after argv[0], and who asked. */
     record Request(List<String> args, Caller caller) {
-        static Request parse(List<String> f, int pid) {
+        static Request parse(List<String> f, int pid, String magic) {
             try {
-                if (!f.getFirst().equals(MAGIC)) return null;
+                if (!f.getFirst().equals(magic)) return null;
                 String cwd = f.get(1);
                 int argc = Integer.parseInt(f.get(2));
                 List<String> args = List.copyOf(f.subList(3, 3 + argc));

@@ -1,5 +1,6 @@
 package dev.hako.runtime.state;
 
+import dev.hako.kernel.fs.LockFile;
 import dev.hako.oci.AtomicFiles;
 import dev.hako.oci.Json;
 import dev.hako.oci.OciException;
@@ -7,16 +8,12 @@ import dev.hako.runtime.process.ProcFs;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -94,53 +91,32 @@ public final class StateStore {
 
     /** An exclusive lock on one container id; close releases it. */
     public final class Lock implements AutoCloseable {
-        private final FileChannel channel;
-        private final FileLock lock;
+        private final LockFile held;
 
-        private Lock(FileChannel channel, FileLock lock) {
-            this.channel = channel;
-            this.lock = lock;
-        }
+        private Lock(LockFile held) { this.held = held; }
 
         @Override
-        public void close() {
-            try {
-                if (lock.isValid()) lock.release();
-                channel.close();
-            } catch (IOException ignored) {
-                // closing the channel releases the lock anyway
-            }
-        }
+        public void close() { held.close(); }
     }
 
     /**
      * Locks the container's id, blocking while another command holds it. The lock files live in
      * {@code <root>/.locks/} and are never removed, so a waiter can't end up holding a lock on a deleted file.
+     * An flock: another command in this JVM (the runtime service, a warm hako) waits exactly like another process.
      */
     public Lock lock(String id) {
         Path f = root.resolve(LOCKS).resolve(id);
         try {
             Files.createDirectories(f.getParent());
-            FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            try {
-                while (true) {
-                    try {
-                        return new Lock(ch, ch.lock());
-                    } catch (OverlappingFileLockException e) {
-                        // another thread of this JVM holds it (file locks are per process): wait our turn
-                        Thread.sleep(2);
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                ch.close();
-                throw e;
-            } catch (InterruptedException e) {
-                ch.close();
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for the lock of " + id, e);
-            }
         } catch (IOException e) {
             throw new UncheckedIOException("lock " + f + ": " + e.getMessage(), e);
+        }
+        try {
+            return new Lock(LockFile.exclusive(f));
+        } catch (UncheckedIOException e) {
+            if (Thread.currentThread().isInterrupted())
+                throw new IllegalStateException("interrupted while waiting for the lock of " + id, e);
+            throw e;
         }
     }
 

@@ -33,6 +33,8 @@ public final class DnsMain {
                 }
             }
         }
+        // A POSIX (fcntl) lock is right here, unlike hako's store locks (kernel's LockFile, flock): only responders
+        // take this file, each alone in its own JVM, and the responder's class path is the engine's classes alone.
         try (FileChannel lockFile = FileChannel.open(dir.resolve(DnsResponders.RESPONDER_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock lock = lockFile.tryLock()) {
             if (lock == null) {

@@ -1,6 +1,7 @@
 package dev.hako.engine.network.dns;
 
 import dev.hako.engine.EngineException;
+import dev.hako.kernel.fs.ReentrantFileLock;
 import dev.hako.oci.AtomicFiles;
 
 import java.io.IOException;
@@ -10,19 +11,14 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Container names on user-defined networks, answered by hako's DNS responder (as docker's embedded DNS or
@@ -47,7 +43,7 @@ public final class DnsResponders {
     private final Path resolvConf;
     private final int port;
     private final long answerTimeoutMs;
-    private final ReentrantLock local = new ReentrantLock(); // threads of this JVM queue here, not on the file lock
+    private final ReentrantFileLock lock;   // an flock: other instances of this JVM and other processes wait on it
 
     public DnsResponders(Path runRoot) { this(runRoot, Path.of("/etc/resolv.conf")); }
 
@@ -59,6 +55,7 @@ public final class DnsResponders {
     /** @param answerTimeoutMs how long {@link #register} waits for the responder to answer the new name */
     DnsResponders(Path runRoot, Path resolvConf, int port, long answerTimeoutMs) {
         this.dir = runRoot.resolve("dns");
+        this.lock = new ReentrantFileLock(dir.resolve(LOCK));
         this.resolvConf = resolvConf;
         this.port = port;
         this.answerTimeoutMs = answerTimeoutMs;
@@ -183,43 +180,9 @@ public final class DnsResponders {
         AtomicFiles.write(dir.resolve(GENERATION), (System.nanoTime() + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    /** A held lock; closing releases it. */
-    private interface Held extends AutoCloseable {
-        @Override
-        void close();
-    }
-
-    private Held lock() throws IOException {
+    private ReentrantFileLock.Held lock() throws IOException {
         Files.createDirectories(dir);
-        local.lock();
-        FileChannel ch = null;
-        try {
-            ch = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock l = null;
-            while (l == null) {
-                try {
-                    l = ch.lock();
-                } catch (OverlappingFileLockException e) {
-                    sleep(5); // another DnsResponders in this JVM holds it
-                }
-            }
-            FileLock held = l;
-            FileChannel channel = ch;
-            return () -> {
-                try {
-                    held.release();
-                    channel.close();
-                } catch (IOException ignored) {
-                    // closing the channel releases the lock anyway
-                } finally {
-                    local.unlock();
-                }
-            };
-        } catch (IOException | RuntimeException e) {
-            if (ch != null) ch.close();
-            local.unlock();
-            throw e;
-        }
+        return lock.lock();
     }
 
     // ---- the responder process

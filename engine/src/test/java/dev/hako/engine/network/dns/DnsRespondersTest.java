@@ -202,7 +202,7 @@ class DnsRespondersTest {
     void theResponderSurvivesItsCallersExitAndCtrlC() throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         // the caller leads its own process group, as a shell's foreground job does; ctrl-c signals that group
-        Process caller = new ProcessBuilder("/usr/bin/setsid", java, "-cp", System.getProperty("java.class.path"),
+        Process caller = new ProcessBuilder("/usr/bin/setsid", java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 Caller.class.getName(), runRoot.toString(), resolvConf.toString(), prefix + "1", prefix + "11")
                 .redirectErrorStream(true).start();
         var out = new java.io.BufferedReader(new java.io.InputStreamReader(caller.getInputStream()));
