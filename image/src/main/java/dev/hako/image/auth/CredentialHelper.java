@@ -80,6 +80,8 @@ final class CredentialHelper {
             Process p = new ProcessBuilder(List.of(exe.toString(), verb)).redirectErrorStream(true).start();
             try (var in = p.getOutputStream()) {
                 in.write(input.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // a helper that fails without reading its input (broken pipe): its exit status and output say why
             }
             byte[] out = p.getInputStream().readAllBytes();
             if (!p.waitFor(60, TimeUnit.SECONDS)) {

@@ -1,5 +1,6 @@
 package dev.hako.image.content;
 
+import dev.hako.kernel.fs.Fs;
 import dev.hako.kernel.fs.LockFile;
 import dev.hako.oci.image.Descriptor;
 import dev.hako.oci.image.Digest;
@@ -33,6 +34,8 @@ public final class BlobWriter implements AutoCloseable {
     private FileChannel channel;
     private MessageDigest md;
     private long offset;
+    private long kicked;                   // bytes before this offset are already handed to writeback
+    private int writebackFd = -1;          // a second fd of the data file: FileChannel does not show its own
     private boolean done;
     private boolean cleaned;
 
@@ -59,6 +62,7 @@ public final class BlobWriter implements AutoCloseable {
             channel.truncate(existing);
             channel.position(existing);
             offset = existing;
+            kicked = existing;
         } catch (IOException e) {
             releaseLocks();
             throw new ContentException("open ingest " + data + ": " + e.getMessage(), e);
@@ -94,6 +98,7 @@ public final class BlobWriter implements AutoCloseable {
             channel.position(0);
             md.reset();
             offset = 0;
+            kicked = 0;
         } catch (IOException e) {
             throw new ContentException("truncate ingest " + data + ": " + e.getMessage(), e);
         }
@@ -111,6 +116,22 @@ public final class BlobWriter implements AutoCloseable {
         }
         md.update(b, off, len);
         offset += len;
+        if (offset - kicked >= Writeback.STEP) startWriteback();
+    }
+
+    /** Hands what was written since the last call to the disk now, so that the fdatasync at commit finds little left. */
+    private void startWriteback() {
+        if (writebackFd < 0) {
+            try {
+                writebackFd = Fs.openat(Fs.AT_FDCWD, data.toString(),
+                        Fs.O_RDONLY | Fs.O_CLOEXEC, 0, data.toString());
+            } catch (RuntimeException e) {
+                kicked = Long.MAX_VALUE;   // only a hint: don't try again
+                return;
+            }
+        }
+        Writeback.start(writebackFd, kicked, offset - kicked);
+        kicked = offset;
     }
 
     /** Copies {@code in} to the end (does not close it); stops early with an error if it exceeds the expected size. */
@@ -152,8 +173,7 @@ public final class BlobWriter implements AutoCloseable {
             if (onVerified != null) onVerified.run();
             // fdatasync: the data and what is needed to read it back (size, blocks); the rename is fsynced in publish
             channel.force(false);
-            channel.close();
-            channel = null;
+            closeChannel();
             store.publish(data, actual);
             done = true;
             Descriptor result = expected != null ? expected : new Descriptor(mediaType, actual, offset);
@@ -187,6 +207,10 @@ public final class BlobWriter implements AutoCloseable {
     }
 
     private void closeChannel() {
+        if (writebackFd >= 0) {
+            try { Fs.close(writebackFd); } catch (RuntimeException ignored) { }
+            writebackFd = -1;
+        }
         if (channel == null) return;
         try { channel.close(); } catch (IOException ignored) { }
         channel = null;

@@ -1,5 +1,6 @@
 package dev.hako.image.layer;
 
+import dev.hako.image.content.Writeback;
 import dev.hako.kernel.Errno;
 import dev.hako.kernel.SyscallException;
 import dev.hako.kernel.fs.Fs;
@@ -33,7 +34,9 @@ import java.util.Set;
 public final class LayerExtractor {
     private static final String WH = ".wh.";
     private static final String OPAQUE = ".wh..wh..opq";
-    private static final int BUF = 1 << 18;
+    private static final int BUF = 1 << 18;   // divides Writeback.STEP
+    /** A file's last bytes are handed to writeback when there are at least this many. */
+    private static final long WRITEBACK_TAIL_MIN = 256 << 10;
 
     private final RootedDir root;
     private final ExtractOptions opts;
@@ -336,7 +339,11 @@ public final class LayerExtractor {
                 for (long[] seg : e.sparse()) copy(tar, fd, seg[0], seg[1], what, true);
                 Fs.ftruncate(fd, e.realSize(), what);
             } else {
-                copy(tar, fd, -1, tar.remaining(), what, false);
+                long size = tar.remaining();
+                copy(tar, fd, -1, size, what, false);
+                // the tail the copy did not hand to writeback yet; smaller files are left to the final syncfs
+                long tail = size % Writeback.STEP;
+                if (tail >= WRITEBACK_TAIL_MIN) Writeback.start(fd, size - tail, tail);
             }
             Fs.fchown(fd, (int) e.uid(), (int) e.gid(), what);
             Fs.fchmod(fd, e.mode() & 07777, what);
@@ -358,6 +365,7 @@ public final class LayerExtractor {
     /** Copies len bytes of entry data to fd (at offset, or appending when offset < 0); holes stay holes. */
     private void copy(TarReader tar, int fd, long offset, long len, String what, boolean sparse) throws IOException {
         long pos = offset;
+        long appended = 0;
         while (len > 0) {
             int chunk = (int) Math.min(len, BUF);
             tar.readFully(heap, 0, chunk);
@@ -366,7 +374,12 @@ public final class LayerExtractor {
             } else {
                 MemorySegment.copy(heap, 0, native_, ValueLayout.JAVA_BYTE, 0, chunk);
                 if (pos >= 0) { Fs.pwriteFully(fd, native_, chunk, pos, what); pos += chunk; }
-                else Fs.writeFully(fd, native_, chunk, what);
+                else {
+                    Fs.writeFully(fd, native_, chunk, what);
+                    appended += chunk;
+                    // large files go to disk while the rest of the layer streams in (see Writeback)
+                    if (appended % Writeback.STEP == 0) Writeback.start(fd, appended - Writeback.STEP, Writeback.STEP);
+                }
             }
             len -= chunk;
         }

@@ -3,7 +3,6 @@ package dev.hako.image.layer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -14,7 +13,9 @@ import java.util.concurrent.BlockingQueue;
  */
 final class ReadAhead extends ChunkInputStream {
     private static final int CHUNK = 1 << 20;
-    private static final byte[] EOF = new byte[0];
+    private static final Object EOF = new Object();
+
+    private record Chunk(byte[] data, int length) {}
 
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4);
     private final java.util.Queue<byte[]> free = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -33,7 +34,7 @@ final class ReadAhead extends ChunkInputStream {
                         if (r < 0) break;
                         n += r;
                     }
-                    if (n > 0) queue.put(n == CHUNK ? buf : Arrays.copyOf(buf, n));
+                    if (n > 0) queue.put(new Chunk(buf, n));
                     if (n < CHUNK) { queue.put(EOF); return; }
                 }
             } catch (InterruptedException e) {
@@ -60,7 +61,9 @@ final class ReadAhead extends ChunkInputStream {
         if (o instanceof Error e) { done = true; throw e; }
         if (o instanceof Throwable t) { done = true; throw new IOException(t); }
         if (current.length == CHUNK && free.size() < 8) free.offer(current);
-        current = (byte[]) o;
+        Chunk c = (Chunk) o;
+        current = c.data();
+        limit = c.length();
         pos = 0;
         return true;
     }

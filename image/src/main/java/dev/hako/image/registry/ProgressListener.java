@@ -13,6 +13,12 @@ public interface ProgressListener {
     /** The manifest to pull or push has been resolved (the platform manifest when it came from an index). */
     default void resolved(Reference reference, Descriptor manifest) {}
 
+    /**
+     * A blob is queued for transfer, in the image's order. {@code waiting}: more blobs than parallel transfers,
+     * it starts when an earlier one is done (docker's "Waiting"); {@link #blobStarted} follows when it does.
+     */
+    default void blobQueued(Descriptor blob, boolean waiting) {}
+
     /** A blob transfer starts at {@code offset} (non-zero when resuming a partial download). */
     default void blobStarted(Descriptor blob, long offset) {}
 

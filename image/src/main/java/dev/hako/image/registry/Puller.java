@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 
 /** One pull: endpoints in order (mirrors, then primary), manifest → platform → blobs in parallel. */
 final class Puller {
@@ -85,15 +84,58 @@ final class Puller {
                     + " bytes is over the limit of " + ContentStore.MAX_CONFIG_SIZE, 0, null, null, null);
         progress.resolved(ref, manifestDesc);
 
-        // the config first (small): with it every layer's diffID is known before the layer streams in
-        fetchAll(src, List.of(manifest.config()), null, null);
+        // the config first (small): with it every layer's diffID is known before the layer streams in. It is verified
+        // in memory and made durable while the layers download; the manifest, stored last, waits for it.
+        Descriptor configDesc = manifest.config();
+        byte[] configBytes;
+        Future<?> configStored = null;
+        if (store.has(configDesc.digest())) {
+            configBytes = store.read(configDesc, ContentStore.MAX_CONFIG_SIZE);
+            progress.blobDone(configDesc, ProgressListener.BlobOutcome.ALREADY_LOCAL);
+        } else {
+            progress.blobStarted(configDesc, 0);
+            configBytes = client.fetchBlobBytes(src, configDesc);
+            configStored = client.executor.submit(() -> store.put(configDesc, configBytes));
+        }
         ImageConfig config;
         try {
-            config = Json.parse(store.read(manifest.config(), ContentStore.MAX_CONFIG_SIZE), ImageConfig.class)
-                    .validate("config " + manifest.config().digest());
+            config = parseConfig(ref, configBytes, configDesc);
+            pullLayers(ref, src, manifest, config);
+            if (configStored != null) {
+                join(configStored, src);
+                progress.blobDone(configDesc, ProgressListener.BlobOutcome.DOWNLOADED);
+            }
+        } finally {
+            if (configStored != null && !configStored.isDone()) {   // a layer failed: don't leave the write behind
+                try { configStored.get(); } catch (Exception ignored) { }
+            }
+        }
+        // the manifest goes in last: its presence means the image is complete
+        store.put(manifestDesc, mr.bytes());
+        return new PullResult(ref, src, indexDesc, manifestDesc, manifest, manifest.config(), config);
+    }
+
+    private static ImageConfig parseConfig(Reference ref, byte[] bytes, Descriptor desc) {
+        try {
+            return Json.parse(bytes, ImageConfig.class).validate("config " + desc.digest());
         } catch (OciException e) {
             throw new RegistryException("pull", ref.toString(), e.getMessage(), 0, null, null, e);
         }
+    }
+
+    private static void join(Future<?> f, Reference src) {
+        try {
+            f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            throw new RegistryException("pull", src.toString(), e.getCause().toString(), 0, null, null, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException("pull", src.toString(), "interrupted", 0, null, null, e);
+        }
+    }
+
+    private void pullLayers(Reference ref, Reference src, Manifest manifest, ImageConfig config) {
         if (config.diffIds().size() != manifest.layersOrEmpty().size())
             throw new RegistryException("pull", ref.toString(), "config lists " + config.diffIds().size() + " diff_ids but the manifest has "
                     + manifest.layersOrEmpty().size() + " layers", 0, null, null, null);
@@ -107,9 +149,6 @@ final class Puller {
             if (!d.equals(manifest.config().digest().toString())) { blobs.add(descs.get(i)); index.add(i); }
         });
         fetchAll(src, blobs, index, taps == null ? null : (i, d) -> taps.open(manifest, config, i, d));
-        // the manifest goes in last: its presence means the image is complete
-        store.put(manifestDesc, mr.bytes());
-        return new PullResult(ref, src, indexDesc, manifestDesc, manifest, manifest.config(), config);
     }
 
     private static volatile boolean warm;
@@ -132,22 +171,19 @@ final class Puller {
 
     private void fetchAll(Reference src, List<Descriptor> blobs, List<Integer> index,
                           java.util.function.BiFunction<Integer, Descriptor, BlobTap> tapFor) {
-        Semaphore slots = new Semaphore(client.parallelDownloads);
-        List<Future<?>> futures = new ArrayList<>();
+        // every blob is queued (and announced) before the first starts, so the progress lists them in order
+        TransferQueue queue = new TransferQueue(client.parallelDownloads, progress);
+        List<java.util.concurrent.Callable<Void>> tasks = new ArrayList<>();
         for (int k = 0; k < blobs.size(); k++) {
             Descriptor d = blobs.get(k);
             int at = index == null ? -1 : index.get(k);
-            futures.add(client.executor.submit(() -> {
-                slots.acquire();
-                try {
-                    BlobTap tap = tapFor == null || store.has(d.digest()) ? null : tapFor.apply(at, d);
-                    client.fetchBlob(src, d, store, progress, tap);
-                } finally {
-                    slots.release();
-                }
-                return null;
+            tasks.add(queue.queue(d, !store.has(d.digest()), () -> {
+                BlobTap tap = tapFor == null || store.has(d.digest()) ? null : tapFor.apply(at, d);
+                client.fetchBlob(src, d, store, progress, tap);
             }));
         }
+        List<Future<?>> futures = new ArrayList<>();
+        for (var t : tasks) futures.add(client.executor.submit(t));
         RuntimeException failure = null;
         for (Future<?> f : futures) {
             try {

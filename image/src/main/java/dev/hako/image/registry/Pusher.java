@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 
 /** One push: blobs (skip if present, mount, monolithic or chunked upload), then manifests, children first. */
 final class Pusher {
@@ -72,15 +71,11 @@ final class Pusher {
         Map<String, Descriptor> blobs = new LinkedHashMap<>();
         for (Descriptor l : m.layersOrEmpty()) blobs.putIfAbsent(l.digest().toString(), l);
         blobs.putIfAbsent(m.config().digest().toString(), m.config());
-        Semaphore slots = new Semaphore(client.parallelDownloads);
+        TransferQueue queue = new TransferQueue(client.parallelDownloads, progress);
+        List<java.util.concurrent.Callable<Void>> tasks = new ArrayList<>();
+        for (Descriptor d : blobs.values()) tasks.add(queue.queue(d, true, () -> pushBlob(dst, d, mountFrom)));
         List<Future<?>> futures = new ArrayList<>();
-        for (Descriptor d : blobs.values()) {
-            futures.add(client.executor.submit(() -> {
-                slots.acquire();
-                try { pushBlob(dst, d, mountFrom); } finally { slots.release(); }
-                return null;
-            }));
-        }
+        for (var t : tasks) futures.add(client.executor.submit(t));
         RuntimeException failure = null;
         for (Future<?> f : futures) {
             try {

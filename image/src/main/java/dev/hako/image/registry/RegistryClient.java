@@ -121,6 +121,7 @@ public final class RegistryClient implements AutoCloseable {
     final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Host> hosts = new ConcurrentHashMap<>();
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+    private final PlainHttp plainHttp;   // blob GETs (http and https without a proxy)
 
     private RegistryClient(Builder b) {
         registries = b.registries;
@@ -135,6 +136,7 @@ public final class RegistryClient implements AutoCloseable {
         chunkSize = b.chunkSize;
         userAgent = b.userAgent;
         insecureProbeTimeout = b.insecureProbeTimeout;
+        plainHttp = new PlainHttp((int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()), 120_000, userAgent);
     }
 
     public RegistriesConf registries() { return registries; }
@@ -143,6 +145,7 @@ public final class RegistryClient implements AutoCloseable {
     public void close() {
         executor.shutdownNow();
         for (Host h : hosts.values()) h.http.close();
+        plainHttp.close();
     }
 
     // ---- high level ------------------------------------------------------------------------------------
@@ -363,7 +366,7 @@ public final class RegistryClient implements AutoCloseable {
                     if (t != null && (offset > 0 || tapped)) { t.abandon(new IOException("download of " + desc.digest() + " resumed or retried")); t = null; }
                     pl.blobStarted(desc, offset);
                     Map<String, String> headers = offset > 0 ? Map.of("Range", "bytes=" + offset + "-") : Map.of();
-                    Call c = call("pull", repo, "GET", path, headers, null, pullScope(repo), Set.of(200, 206, 416));
+                    Call c = call("pull", repo, "GET", path, headers, null, pullScope(repo), Set.of(200, 206, 416)).asBlobGet();
                     try (var resp = send(c)) {
                         HttpResponse<InputStream> r = resp.response;
                         lastUrl = r.uri().toString();
@@ -375,7 +378,7 @@ public final class RegistryClient implements AutoCloseable {
                             w.reset(); // server ignored Range: start over
                         }
                         try (InputStream in = r.body()) {
-                            byte[] buf = new byte[1 << 16];
+                            byte[] buf = new byte[128 << 10];
                             for (int n; (n = in.read(buf)) > 0; ) {
                                 w.write(buf, 0, n);
                                 if (t != null) { tapped = true; t.write(buf, 0, n); }
@@ -411,6 +414,40 @@ public final class RegistryClient implements AutoCloseable {
             throw e;
         } finally {
             if (t != null && !finished) t.abandon(new IOException("blob " + desc.digest() + " was not downloaded"));
+        }
+    }
+
+    /**
+     * Downloads a small blob (an image config) into memory, verified against {@code desc}'s size and digest, with
+     * the same retries as {@link #fetchBlob}; the caller stores it. {@code desc.size()} must be bounded by the caller.
+     */
+    byte[] fetchBlobBytes(Reference repo, Descriptor desc) {
+        String path = "/v2/" + repo.repository() + "/blobs/" + desc.digest();
+        for (int attempt = 1; ; attempt++) {
+            Call c = call("pull", repo, "GET", path, Map.of(), null, pullScope(repo), Set.of(200)).asBlobGet();
+            try (var resp = send(c)) {
+                String url = resp.response.uri().toString();
+                byte[] b;
+                try (InputStream in = resp.response.body()) {
+                    b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, desc.size() + 1));
+                } catch (IOException e) {
+                    if (attempt >= maxAttempts)
+                        throw new RegistryException("pull", repo.name(), "blob " + desc.digest() + " download failed after " + maxAttempts
+                                + " attempts: " + e, 0, null, url, e);
+                    sleepBackoff(attempt, null);
+                    continue;
+                }
+                String refused = null;
+                if (b.length != desc.size())
+                    refused = "size mismatch for " + desc.digest() + ": expected " + desc.size() + " bytes, got "
+                            + (b.length > desc.size() ? "more than " + desc.size() : b.length);
+                else if (!Digest.of(desc.digest().algorithm(), b).equals(desc.digest()))
+                    refused = "digest mismatch: expected " + desc.digest() + ", got " + Digest.of(desc.digest().algorithm(), b)
+                            + " (" + b.length + " bytes)";
+                if (refused != null)
+                    throw new RegistryException("pull", repo.name(), "blob " + desc.digest() + " refused: " + refused, 0, null, url, null);
+                return b;
+            }
         }
     }
 
@@ -460,7 +497,16 @@ public final class RegistryClient implements AutoCloseable {
     /** One logical request; {@code body} re-creates the body for retries (null = none). */
     record Call(String op, String image, Host host, String method, String pathOrUrl, Map<String, String> headers,
                 Supplier<HttpRequest.BodyPublisher> body, List<String> scopes, Set<Integer> expect,
-                Credentials credsOverride, boolean retry) {}
+                Credentials credsOverride, boolean retry, boolean blobGet) {
+        Call(String op, String image, Host host, String method, String pathOrUrl, Map<String, String> headers,
+             Supplier<HttpRequest.BodyPublisher> body, List<String> scopes, Set<Integer> expect, Credentials credsOverride,
+             boolean retry) {
+            this(op, image, host, method, pathOrUrl, headers, body, scopes, expect, credsOverride, retry, false);
+        }
+
+        /** This call as a blob download: over plain http it goes through {@link PlainHttp}. */
+        Call asBlobGet() { return new Call(op, image, host, method, pathOrUrl, headers, body, scopes, expect, credsOverride, retry, true); }
+    }
 
     Call call(String op, Reference ref, String method, String pathOrUrl, Map<String, String> headers,
               Supplier<HttpRequest.BodyPublisher> body, List<String> scopes, Set<Integer> expect) {
@@ -722,11 +768,17 @@ public final class RegistryClient implements AutoCloseable {
         }
         b.method(c.method(), body);
         HttpResponse<InputStream> r;
-        try {
-            r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+        if (c.blobGet() && c.method().equals("GET") && PlainHttp.handles(uri)) {
+            Map<String, String> headers = new java.util.LinkedHashMap<>(c.headers());
+            if (auth != null) headers.put("Authorization", auth);
+            r = plainHttp.get(uri, headers, http.sslContext());
+        } else {
+            try {
+                r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
         }
         int s = r.statusCode();
         if ((s == 301 || s == 302 || s == 303 || s == 307 || s == 308) && r.headers().firstValue("Location").isPresent()

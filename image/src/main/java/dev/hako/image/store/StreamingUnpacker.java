@@ -87,8 +87,10 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
      * gives up, and the layer is unpacked from the store afterwards. A reader that stops early makes writes no-ops.
      */
     static final class Pipe extends dev.hako.image.layer.ChunkInputStream implements BlobTap {
-        private static final int CAPACITY = 64;            // chunks of up to 64 KiB: 4 MiB in flight at most
+        private static final int CHUNK = 128 << 10;
+        private static final int CAPACITY = 32;            // chunks of up to 128 KiB: 4 MiB in flight at most
         private static final Object END = new Object();
+        private record Chunk(byte[] data, int length) {}
         /** How long a full pipe waits for its reader to start (it may queue behind another unpacker of the layer). */
         private static final long ATTACH_GRACE_MILLIS = 2000;
         private long unattachedWaits;                       // writer thread only
@@ -113,11 +115,15 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
 
         @Override
         public void write(byte[] b, int off, int len) {
-            if (detached || failed) return;
-            byte[] spare = free.poll();   // recycled by the reader: no 64 KiB allocation per chunk
-            byte[] copy = spare != null && spare.length == len ? spare : new byte[len];
-            System.arraycopy(b, off, copy, 0, len);
-            offer(copy);
+            while (len > 0 && !detached && !failed) {
+                int n = Math.min(len, CHUNK);
+                byte[] spare = free.poll();   // recycled by the reader: no allocation per chunk
+                byte[] copy = spare != null ? spare : new byte[CHUNK];
+                System.arraycopy(b, off, copy, 0, n);
+                offer(new Chunk(copy, n));
+                off += n;
+                len -= n;
+            }
         }
 
         @Override
@@ -168,8 +174,10 @@ final class StreamingUnpacker implements BlobTap.Factory, AutoCloseable {
             }
             if (o == END) { eof = true; return false; }
             if (o instanceof IOException e) { error = e; throw new IOException(e.getMessage(), e); }
-            if (current.length > 0 && free.size() < CAPACITY) free.offer(current);
-            current = (byte[]) o;
+            if (current.length == CHUNK && free.size() < CAPACITY) free.offer(current);
+            Chunk c = (Chunk) o;
+            current = c.data();
+            limit = c.length();
             pos = 0;
             return true;
         }

@@ -13,8 +13,8 @@ import java.util.function.BiConsumer;
 
 /**
  * Turns the registry client's blob events into docker's per-layer statuses for pull
- * ("Pulling fs layer", "Downloading", "Download complete", "Already exists") and push
- * ("Preparing", "Pushing", "Pushed", "Layer already exists", "Mounted from …"). The config blob
+ * ("Pulling fs layer", "Waiting", "Downloading", "Download complete", "Already exists") and push
+ * ("Preparing", "Waiting", "Pushing", "Pushed", "Layer already exists", "Mounted from …"). The config blob
  * is not shown, as docker doesn't.
  */
 final class TransferProgress implements dev.hako.image.registry.ProgressListener {
@@ -60,6 +60,15 @@ final class TransferProgress implements dev.hako.image.registry.ProgressListener
         return config == null && !dev.hako.oci.image.MediaTypes.isConfig(blob.mediaType())
                 && !dev.hako.oci.image.MediaTypes.isManifest(blob.mediaType())
                 && !dev.hako.oci.image.MediaTypes.isIndex(blob.mediaType());
+    }
+
+    /** docker's order: every layer to transfer is listed first, then the ones queued behind the others wait. */
+    @Override
+    public void blobQueued(Descriptor blob, boolean waiting) {
+        if (!shown(blob)) return;
+        String id = blob.digest().shortHex();
+        if (layers.add(blob.digest())) out.update(id, push ? "Preparing" : "Pulling fs layer", -1, -1);
+        if (waiting) out.update(id, "Waiting", -1, -1);
     }
 
     @Override

@@ -182,6 +182,35 @@ class LyingRegistryTest {
     }
 
     @Test
+    void aConfigWithWrongContentIsRefusedAndNothingOfTheImageIsStored() {
+        byte[] evil = config.clone();
+        evil[evil.length - 2] ^= 1;
+        routes.put("/v2/x/blobs/" + configDesc.digest(), ex -> send(ex, 200, "application/octet-stream", evil));
+        ContentStore s = store();
+        assertThatThrownBy(() -> client.pull(ref(), null, s, null))
+                .isInstanceOf(RegistryException.class)
+                .hasMessageContaining("blob " + configDesc.digest() + " refused: digest mismatch: expected " + configDesc.digest()
+                        + ", got " + Digest.sha256(evil));
+        assertThat(seen).noneMatch(r -> r.contains(layerDesc.digest().toString()));
+        assertThat(s.has(configDesc.digest())).isFalse();
+        assertThat(s.has(manifestDesc.digest())).isFalse();
+        // a dropped connection while reading the config is retried
+        AtomicInteger n = new AtomicInteger();
+        routes.put("/v2/x/blobs/" + configDesc.digest(), ex -> {
+            if (n.incrementAndGet() == 1) {
+                ex.sendResponseHeaders(200, config.length);
+                ex.getResponseBody().write(config, 0, 10);
+                throw new IOException("drop");
+            }
+            send(ex, 200, "application/octet-stream", config);
+        });
+        assertThat(client.pull(ref(), null, s, null).imageConfig().diffIds()).hasSize(1);
+        assertThat(n.get()).isEqualTo(2);
+        assertThat(s.has(configDesc.digest())).isTrue();
+        assertThat(s.verify()).isEmpty();
+    }
+
+    @Test
     void truncatedBlobIsRefused() {
         byte[] half = java.util.Arrays.copyOf(layer, layer.length / 2);
         routes.put("/v2/x/blobs/" + layerDesc.digest(), ex -> send(ex, 200, "application/octet-stream", half));

@@ -109,6 +109,49 @@ class PlainRegistryTest {
         assertThat(inspect.output()).contains(img.manifest().digest().toString());
     }
 
+    /** Records queue, start and end of every blob, in the order they happen. */
+    static final class Events implements ProgressListener {
+        final List<String> log = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        final Map<String, Integer> names;
+        Events(Map<String, Integer> names) { this.names = names; }
+        String n(Descriptor d) { return "L" + names.getOrDefault(d.digest().toString(), -1); }
+        @Override public void blobQueued(Descriptor blob, boolean waiting) { log.add(n(blob) + (waiting ? " waiting" : " queued")); }
+        @Override public void blobStarted(Descriptor blob, long offset) { log.add(n(blob) + " started"); }
+        @Override public void blobDone(Descriptor blob, BlobOutcome outcome) { log.add(n(blob) + " done"); }
+    }
+
+    @Test
+    void blobsBeyondTheParallelTransfersWaitTheirTurnInOrder() throws Exception {
+        ContentStore src = ContentStore.open(dir("src"));
+        List<TestImages.Layer> ls = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) ls.add(TestImages.layer(Map.of("f" + i, ("layer " + i + " " + UUID.randomUUID()).getBytes())));
+        TestImages.Image img = TestImages.store(src, "v1", ls, "oci");
+        Map<String, Integer> names = new java.util.HashMap<>();
+        for (int i = 0; i < 3; i++) names.put(img.layers().get(i).digest().toString(), i);
+        names.put(img.config().digest().toString(), 9);
+        Reference ref = Reference.parse(registry.host() + "/" + repo() + ":q");
+        try (RegistryClient one = RegistryClient.builder().registries(conf("")).certsDirs(List.of()).parallelDownloads(1).build()) {
+            Events pushed = new Events(names);
+            one.push(src, img.manifest(), ref, null, pushed);
+            // layers in order, then the config: the first takes the one slot, the others wait
+            assertThat(pushed.log.stream().filter(e -> e.endsWith("queued") || e.endsWith("waiting")))
+                    .containsExactly("L0 queued", "L1 waiting", "L2 waiting", "L9 waiting");
+
+            Events pulled = new Events(names);
+            ContentStore dst = ContentStore.open(dir("dst"));
+            one.pull(ref, null, dst, pulled);
+            assertThat(pulled.log.stream().filter(e -> !e.startsWith("L9")).toList()).containsExactly(
+                    "L0 queued", "L1 waiting", "L2 waiting",
+                    "L0 started", "L0 done", "L1 started", "L1 done", "L2 started", "L2 done");
+            assertThat(dst.verify()).isEmpty();
+
+            // blobs already here are not queued for a slot: nothing waits
+            Events again = new Events(names);
+            one.pull(ref, null, dst, again);
+            assertThat(again.log).noneMatch(e -> e.endsWith("waiting") || e.endsWith("queued") || e.endsWith("started"));
+        }
+    }
+
     @Test
     void chunkedUploadAndCrossRepoMount() throws Exception {
         ContentStore src = ContentStore.open(dir("src"));

@@ -106,6 +106,36 @@ class TlsBasicAuthRegistryTest {
     }
 
     @Test
+    void blobDownloadsOverTlsCheckTheCertificateAndTheHostName() throws Exception {
+        java.net.URI v2 = java.net.URI.create("https://" + registry.host() + "/v2/");
+        try (PlainHttp http = new PlainHttp(5000, 5000, "hako-test")) {
+            // certs.d's CA: the registry answers (401: credentials needed)
+            var r = http.get(v2, java.util.Map.of(), Tls.context(registry.host(), List.of(certsD), true));
+            assertThat(r.statusCode()).isEqualTo(401);
+            r.body().close();
+            // without it the handshake is refused
+            assertThatThrownBy(() -> http.get(v2, java.util.Map.of(), Tls.context(registry.host(), List.of(), true)))
+                    .isInstanceOf(javax.net.ssl.SSLException.class);
+            // insecure: no verification, still TLS
+            assertThat(http.get(v2, java.util.Map.of(), Tls.context(registry.host(), List.of(), false)).statusCode()).isEqualTo(401);
+        }
+        // a certificate from the right CA for another name is refused
+        Path pki = tmp.resolve("pki");
+        Files.writeString(pki.resolve("other.ext"), "subjectAltName=DNS:other.example\n");
+        TestRegistry.run(pki, List.of("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "other.key", "-out", "other.csr",
+                "-subj", "/CN=other.example"));
+        TestRegistry.run(pki, List.of("openssl", "x509", "-req", "-in", "other.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+                "-CAcreateserial", "-out", "other.crt", "-days", "2", "-extfile", "other.ext"));
+        try (TestRegistry other = TestRegistry.start(tmp.resolve("other-registry"), new TestRegistry.Options(pki.resolve("other.crt"),
+                pki.resolve("other.key"), null, null, null, null, null, null));
+             PlainHttp http = new PlainHttp(5000, 5000, "hako-test")) {
+            assertThatThrownBy(() -> http.get(java.net.URI.create("https://" + other.host() + "/v2/"), java.util.Map.of(),
+                    Tls.context(registry.host(), List.of(certsD), true)))
+                    .isInstanceOf(javax.net.ssl.SSLException.class).hasMessageContaining("127.0.0.1");
+        }
+    }
+
+    @Test
     void clientCertificatesFromCertsD() throws Exception {
         Path pki = tmp.resolve("pki");
         TestRegistry.makeClientCert(pki);
