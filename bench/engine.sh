@@ -2,7 +2,7 @@
 # Engine benchmark (not a test): `hako run --rm IMAGE true` against `podman run --rm IMAGE true` with
 # --runtime crun and runc, the same busybox image loaded into both (built offline by scripts/busybox-rootfs.sh),
 # N runs each in one go, medians and ratios. Then memory: 20 idle `sleep` containers each under hako's monitor
-# and podman's conmon; RSS and PSS per monitor process. Needs root, podman and hyperfine.
+# and podman's conmon; RSS, PSS and Private_Dirty per monitor process. Needs root, podman and hyperfine.
 # Usage: bench/engine.sh [N]   (default 20; env WARMUP=2)
 #
 # Notes: both run with --network none (bench/network.sh measures networks), each with its own
@@ -87,24 +87,35 @@ done
 echo "(hako cpu ms include the CLI service's: $hako_service_ms and $hako_runc_service_ms ms per run)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "== memory: 20 idle sleep containers each; per monitor process (hako: the executor as monitor; podman: conmon)"
-mem() {   # pids on stdin → "rss_kb pss_kb" averages
-  local rss=0 pss=0 k=0 p
+echo "== memory: 20 idle sleep containers each; per monitor process (hako: hako-monitor; podman: conmon)"
+# From /proc/PID/smaps_rollup, averaged: RSS; PSS (shared pages divided among their users: what a monitor really
+# adds); Private_Dirty (pages only this monitor has written or holds). "exe memfd": hako runs its binaries from
+# sealed memfds, whose pages stay in memory (Shmem) while a monitor runs and show in RSS/PSS only where mapped:
+# the sizes of the distinct memfds the monitors run, divided by the monitors (one hako-monitor copy per JVM).
+mem() {   # pids on stdin → "rss pss private_dirty memfd count" (KiB, averages)
+  local rss=0 pss=0 pd=0 mf=0 k=0 p r q d seen=" "
   while read -r p; do
     [ -r "/proc/$p/smaps_rollup" ] || continue
-    rss=$((rss + $(awk '/^Rss:/ {print $2}' "/proc/$p/smaps_rollup")))
-    pss=$((pss + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup")))
+    read -r r q d < <(awk '/^Rss:/ {r=$2} /^Pss:/ {p=$2} /^Private_Dirty:/ {d=$2} END {print r, p, d}' "/proc/$p/smaps_rollup")
+    rss=$((rss + r)); pss=$((pss + q)); pd=$((pd + d))
+    case $(readlink "/proc/$p/exe") in /memfd:*)
+      read -r q d < <(stat -L -c '%i %s' "/proc/$p/exe")
+      case $seen in *" $q "*) ;; *) seen="$seen$q "; mf=$((mf + d / 1024));; esac;; esac
     k=$((k + 1))
   done
-  [ $k -gt 0 ] && echo "$((rss / k)) $((pss / k)) $k" || echo "nan nan 0"
+  [ $k -gt 0 ] && echo "$((rss / k)) $((pss / k)) $((pd / k)) $((mf / k)) $k" || echo "nan nan nan nan 0"
 }
 for i in $(seq 1 20); do "${hako[@]}" run -d --network none "$image" sleep 1000 >/dev/null; done
 hako_mon=$(for id in $("${hako[@]}" ps -q --no-trunc); do
   pid=$("${hako[@]}" container inspect -f '{{.State.Pid}}' "$id"); awk '/^PPid:/ {print $2}' "/proc/$pid/status"; done | mem)
 for i in $(seq 1 20); do "${podman[@]}" run -d --network none --runtime runc "localhost/$image" sleep 1000 >/dev/null; done
 conmon=$("${podman[@]}" ps -q --no-trunc | while read -r id; do "${podman[@]}" inspect -f '{{.State.ConmonPid}}' "$id"; done | mem)
-printf '%-28s %10s %10s %6s\n' "monitor" "RSS KiB" "PSS KiB" "count"
-printf '%-28s %10s %10s %6s\n' "hako monitor (executor)" $hako_mon
-printf '%-28s %10s %10s %6s\n' "podman conmon" $conmon
-printf '%-28s %10s %10s %6s\n' "hako CLI service (per host)" $(service_pids | mem)
+printf '%-28s %9s %9s %15s %15s %6s
+' "monitor" "RSS KiB" "PSS KiB" "Priv.Dirty KiB" "exe memfd KiB" "count"
+printf '%-28s %9s %9s %15s %15s %6s
+' "hako monitor" $hako_mon
+printf '%-28s %9s %9s %15s %15s %6s
+' "podman conmon" $conmon
+printf '%-28s %9s %9s %15s %15s %6s
+' "hako CLI service (per host)" $(service_pids | mem)
 echo "host: $(uname -r), $(nproc) cores; podman $(podman --version | awk '{print $3}'), runc $(runc --version | head -1 | awk '{print $3}'), crun $(crun --version | head -1 | awk '{print $3}')"

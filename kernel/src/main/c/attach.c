@@ -129,10 +129,26 @@ void attach_start(void) {
     at_console = -1;
 }
 
+void attach_fds(int v[ATTACH_FDS]) {
+    v[0] = at_adir; v[1] = at_listen; v[2] = at_stdin_w; v[3] = at_master; v[4] = at_openstdin;
+}
+
+void attach_resume(const int v[ATTACH_FDS]) {
+    at_adir = v[0]; at_listen = v[1]; at_stdin_w = v[2]; at_master = v[3]; at_openstdin = v[4];
+}
+
 static void drop(int i) {
     close(clients[i].fd);
     free(clients[i].out);
-    clients[i] = clients[--nclients];
+    struct client *c = &clients[i], *last = &clients[--nclients];
+    if (c == last) return;
+    /* field by field, and only the bytes of `in` in use: a whole-struct copy would dirty its 64 KiB for good */
+    c->fd = last->fd;
+    c->out = last->out;
+    c->out_len = last->out_len;
+    c->out_cap = last->out_cap;
+    c->in_len = last->in_len;
+    memcpy(c->in, last->in, last->in_len);
 }
 
 /* Writes what the client can take now; 0 if it had to be dropped. */
@@ -242,7 +258,10 @@ static void accept_clients(void) {
         int fd = accept4(at_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) return;
         if (nclients == MAX_CLIENTS) { close(fd); continue; }
-        clients[nclients++] = (struct client){.fd = fd};
+        struct client *c = &clients[nclients++]; /* not a struct literal: it would write all of `in` */
+        c->fd = fd;
+        c->out = NULL;
+        c->out_len = c->out_cap = c->in_len = 0;
     }
 }
 

@@ -165,11 +165,22 @@ extern int g_monitor;
 void monitor_prepare(void);
 void monitor_close_fds(void);
 __attribute__((noreturn)) void monitor_run(pid_t child, int cs, int sync, int sigfd, int child_done, int st);
+__attribute__((noreturn)) void monitor_loop(pid_t child, int sigfd, int child_done, int st);
+void monitor_fds(int fds[3]);          /* the container directory, the stdout and stderr pipes */
+void monitor_resume(const int fds[3]); /* in hako-monitor: the same (the log: log_resume) */
+/* monitor_handoff.c: exec hako-monitor in place of the executor (returns only if it cannot) */
+void monitor_handoff_note_host(void);  /* in monitor_prepare, before any setns */
+void monitor_handoff_image(int fd);    /* --monitor-exe: the JVM's sealed memfd of hako-monitor */
+void monitor_handoff_close_image(void);
+void monitor_handoff(pid_t child, int sigfd, int child_done, int st);
 /* logfile.c: json-file log with docker's rotation (log-config in the container directory) */
 int log_open(int dirfd);
 void log_write(const char *buf, size_t n);
+void log_state(long long v[3]);                  /* fd (-1: none), max size, max files: for hako-monitor */
+void log_resume(int dirfd, const long long v[3]);
 /* lifecycle.c: restart policies, decided by the monitor when the init has died */
 void lifecycle_monitor_running(int dirfd);
+void lifecycle_resume(void); /* in hako-monitor: the run's clock (lifecycle_monitor_running ran before the exec) */
 int lifecycle_should_restart(int dirfd, int code); /* backoff in ms, 0: no restart */
 void lifecycle_restart(int dirfd, int backoff_ms);
 void monitor_log_raw(const char *data, size_t len); /* one stdout record as is (a pty's output) */
@@ -187,6 +198,9 @@ void attach_output(int is_stderr, const char *data, size_t len);
 int attach_busy(void);              /* the pty may still hold output */
 void attach_drain(void);            /* the container is gone: the pty's rest to the log, the socket removed */
 void attach_finish(int code);       /* after the exit file: the exit code to the clients */
+#define ATTACH_FDS 5
+void attach_fds(int v[ATTACH_FDS]);         /* after attach_start: what hako-monitor takes over */
+void attach_resume(const int v[ATTACH_FDS]);
 
 /* small helpers */
 int sys_openat2(int dirfd, const char *path, unsigned long long flags, unsigned long long mode, unsigned long long resolve);

@@ -93,6 +93,8 @@ void lifecycle_monitor_running(int dirfd) {
     write_atomic(dirfd, "monitor", line, 0); /* no fsync: it must not delay the container's start */
 }
 
+void lifecycle_resume(void) { clock_gettime(CLOCK_MONOTONIC, &started); }
+
 int lifecycle_should_restart(int dirfd, int code) {
     char buf[256], policy[32];
     long long max = 0, count = 0, timeout = 0;

@@ -40,6 +40,17 @@ int log_open(int dirfd) {
     return log_fd;
 }
 
+void log_state(long long v[3]) { v[0] = log_fd; v[1] = max_size; v[2] = max_file; }
+
+void log_resume(int dirfd, const long long v[3]) {
+    log_dir = dirfd;
+    log_fd = (int) v[0];
+    max_size = v[1];
+    max_file = (int) v[2];
+    struct stat st;
+    cur_size = log_fd >= 0 && fstat(log_fd, &st) == 0 ? st.st_size : 0;
+}
+
 static void rotate(void) {
     if (max_file < 2) {
         if (ftruncate(log_fd, 0) == 0) cur_size = 0; /* O_APPEND: the next write lands at 0 */

@@ -241,10 +241,11 @@ __attribute__((noreturn)) static void supervise(pid_t child, int cs, int sync, i
 }
 
 int main(int argc, char **argv) {
-    int sync = -1, planfd = -1, foreground = 0;
+    int sync = -1, planfd = -1, foreground = 0, monitor_exe = -1;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--sync")) sync = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--plan")) planfd = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--monitor-exe")) monitor_exe = atoi(argv[i + 1]); /* monitor_handoff.c */
         else if (!strcmp(argv[i], "--supervision")) {
             foreground = !strcmp(argv[i + 1], "foreground");
             g_monitor = !strcmp(argv[i + 1], "monitor"); /* monitor.c */
@@ -262,7 +263,13 @@ int main(int argc, char **argv) {
     char *text = read_all(planfd, &len);
     close(planfd);
     /* nothing of the JVM stays open here but stdio, the preserved fds and the sync socket */
-    syscall(SYS_close_range, sync + 1, ~0U, 0);
+    if (g_monitor && monitor_exe > sync + 1) {
+        syscall(SYS_close_range, sync + 1, monitor_exe - 1, 0);
+        syscall(SYS_close_range, monitor_exe + 1, ~0U, 0);
+        monitor_handoff_image(monitor_exe);
+    } else {
+        syscall(SYS_close_range, sync + 1, ~0U, 0);
+    }
     fcntl(sync, F_SETFD, FD_CLOEXEC);
 
     static struct plan p;

@@ -3,7 +3,10 @@
  * exits at once, so P is reparented and outlives hako), starts a session, becomes a subreaper and gives C
  * pipes as stdout/stderr (stdin /dev/null). Once the container is ready, P closes its line to Java,
  * writes C's output to <dir>/ctr.log in docker's json-file format, and when C dies writes its status
- * (128+n for signal n) to <dir>/exit atomically, then exits. */
+ * (128+n for signal n) to <dir>/exit atomically, then exits.
+ * Once ready, P does not stay the executor: monitor_handoff (monitor_handoff.c) execs the small hako-monitor
+ * (monitor/main.c, this file's loop and its helpers, linked against the host's libc) with the fds below, so
+ * an idle container costs what that program needs, not the executor's set-up memory. */
 #include "executor.h"
 
 #include <errno.h>
@@ -23,10 +26,14 @@
 
 int g_monitor = 0;
 
-static int mon_dir = -1, mon_log = -1;
+static int mon_dir = -1;
 static int mon_pipe[2] = {-1, -1}; /* read ends: stdout, stderr */
 
+#ifndef HAKO_MONITOR_ONLY /* the executor's part: set-up */
+static int mon_log = -1;
+
 void monitor_prepare(void) {
+    monitor_handoff_note_host();
     mon_dir = fcntl(0, F_DUPFD_CLOEXEC, 3);
     if (mon_dir < 0) fail("monitor", "fd 0", errno, "the container directory");
     struct stat st;
@@ -59,13 +66,15 @@ void monitor_close_fds(void) {
     if (mon_log >= 0) close(mon_log);
     for (int i = 0; i < 2; i++) if (mon_pipe[i] >= 0) close(mon_pipe[i]);
     attach_close_fds();
+    monitor_handoff_close_image();
 }
+#endif
 
 struct stream {
     const char *name;
-    char buf[LINE_MAX_BYTES];
     size_t len;
     int open;
+    char buf[LINE_MAX_BYTES]; /* last: an idle monitor touches only the first page of a stream */
 };
 
 static void put(char *out, size_t *n, const char *s, size_t len) {
@@ -166,7 +175,8 @@ static void read_stream(struct stream *s, int fd) {
 }
 
 void monitor_log_raw(const char *data, size_t len) {
-    static struct stream tty = {.name = "stdout"};
+    static struct stream tty; /* in .bss: an initializer would put its buffer in the file (each monitor's memfd) */
+    tty.name = "stdout";
     emit(&tty, data, len);
 }
 
@@ -183,13 +193,35 @@ static void write_exit(int code) {
     close(fd);
 }
 
+#ifndef HAKO_MONITOR_ONLY
 void monitor_run(pid_t child, int cs, int sync, int sigfd, int child_done, int st) {
     if (cs >= 0) close(cs);
     close(sync); /* Java may go away now: the container is ours */
     g_report_fd = -1;
     lifecycle_monitor_running(mon_dir);
-    static struct stream streams[2] = {{.name = "stdout", .open = 1}, {.name = "stderr", .open = 1}};
     attach_start();
+    monitor_handoff(child, sigfd, child_done, st); /* returns only if hako-monitor cannot run */
+    monitor_loop(child, sigfd, child_done, st);
+}
+#endif
+
+void monitor_fds(int fds[3]) {
+    fds[0] = mon_dir;
+    fds[1] = mon_pipe[0];
+    fds[2] = mon_pipe[1];
+}
+
+void monitor_resume(const int fds[3]) {
+    mon_dir = fds[0];
+    mon_pipe[0] = fds[1];
+    mon_pipe[1] = fds[2];
+}
+
+void monitor_loop(pid_t child, int sigfd, int child_done, int st) {
+    static struct stream streams[2]; /* in .bss, as tty above; fields set one by one: the buffers stay untouched */
+    streams[0].name = "stdout";
+    streams[1].name = "stderr";
+    streams[0].open = streams[1].open = 1;
     for (;;) {
         if (child_done && !streams[0].open && !streams[1].open && !attach_busy()) break;
         struct pollfd fds[3 + ATTACH_POLL_SLOTS];

@@ -108,6 +108,7 @@ public final class Main implements Runnable {
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         // relative paths in arguments are the caller's (the CLI service's own working directory is /)
         cl.registerConverter(Path.class, s -> terminal.host().path(s));
+        HelpOptions.addEverywhere(cl);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             Throwable shown = e;
             if (e instanceof Exit exit) return exit.code();

@@ -119,6 +119,45 @@ class RegistryCliTest {
         }
     }
 
+    /** docker's and podman's commit store the new layer gzipped: that is what a registry and skopeo get. */
+    @Test
+    void committedImagePushesAGzipLayerAndPullsBack() throws Exception {
+        Cli cli = new Cli(Files.createTempDirectory(work, "root-"));
+        String src = registry.host + "/library/busybox:latest";
+        assertThat(cli.run("pull", "-q", src).code()).isZero();
+        String name = "hako-reg-commit-" + UUID.randomUUID().toString().substring(0, 8);
+        var run = cli.run("run", "--network", "none", "--name", name, src, "sh", "-c", "echo committed > /made");
+        assertThat(run.code()).as(run.toString()).isZero();
+        String target = registry.host + "/hako/committed:v1";
+        var commit = cli.run("commit", name, target);
+        assertThat(commit.code()).as(commit.toString()).isZero();
+        assertThat(cli.run("rm", name).code()).isZero();
+        var push = cli.run("push", target);
+        assertThat(push.code()).as(push.toString()).isZero();
+
+        JsonNode manifest = Json.mapper().readTree(Cli.sh("skopeo", "inspect", "--tls-verify=false", "--raw", "docker://" + target));
+        assertThat(manifest.get("layers")).hasSize(2);
+        JsonNode layer = manifest.get("layers").get(1);
+        assertThat(layer.get("mediaType").asText()).isEqualTo("application/vnd.oci.image.layer.v1.tar+gzip");
+        JsonNode config = Json.mapper().readTree(Cli.sh("skopeo", "inspect", "--tls-verify=false", "--config", "docker://" + target));
+        // skopeo verifies each blob's digest on the copy; the DiffID is the sha256 of the gunzipped blob
+        Path oci = work.resolve("committed-oci-" + UUID.randomUUID());
+        Cli.sh("skopeo", "copy", "--src-tls-verify=false", "docker://" + target, "oci:" + oci + ":c");
+        Path blob = oci.resolve("blobs/sha256/" + layer.get("digest").asText().substring("sha256:".length()));
+        byte[] plain;
+        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(blob))) {
+            plain = in.readAllBytes();
+        }
+        assertThat(dev.hako.oci.image.Digest.sha256(plain).toString()).isEqualTo(config.at("/rootfs/diff_ids/1").asText());
+
+        Cli other = new Cli(Files.createTempDirectory(work, "root-"));
+        var pull = other.run("pull", "-q", target);
+        assertThat(pull.code()).as(pull.toString()).isZero();
+        var cat = other.run("run", "--rm", "--network", "none", target, "cat", "/made");
+        assertThat(cat.code()).as(cat.toString()).isZero();
+        assertThat(cat.out()).isEqualTo("committed\n");
+    }
+
     @Test
     void pruneRemovesDanglingImagesBlobsAndLayers() throws Exception {
         Cli cli = new Cli(Files.createTempDirectory(work, "root-"));

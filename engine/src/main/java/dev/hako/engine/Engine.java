@@ -550,6 +550,9 @@ public final class Engine {
     /** The mounts the container was created with (docker inspect's "Mounts"). */
     public List<MountPoint> mounts(String ref) { return VolumeMounts.read(store.dir(store.lookup(ref).id())); }
 
+    /** The container's device volumes mounted again (a reboot unmounts them), e.g. before cp reaches into them. */
+    public void mountVolumeDevices(String ref) { VolumeMounts.mountDevices(volumes.store(), store.dir(store.lookup(ref).id())); }
+
     /** docker container prune: removes every stopped container. */
     public Pruned pruneContainers() { return Housekeeping.pruneContainers(this); }
 

@@ -6,13 +6,10 @@ import dev.hako.engine.container.ContainerRecord;
 import dev.hako.engine.inspect.Stats;
 import dev.hako.engine.inspect.Top;
 import dev.hako.engine.logs.LogEntry;
-import dev.hako.image.layer.Compression;
 import dev.hako.image.layer.TarReader;
 import dev.hako.image.snapshot.Change;
 import dev.hako.image.store.ImageRecord;
-import dev.hako.image.store.ImageService;
 import dev.hako.oci.image.ImageConfig;
-import dev.hako.oci.image.Platform;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,15 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -42,27 +35,13 @@ class ContainerExtrasTest {
 
     @BeforeAll
     static void importBusybox() throws Exception {
-        Path project = Path.of(System.getProperty("hako.projectDir", "."));
-        Path fs = root.resolve("busybox-fs");
-        run("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), fs.toString());
-        Path tar = root.resolve("busybox.tar");
-        run("tar", "-C", fs.toString(), "--numeric-owner", "-cf", tar.toString(), ".");
-        image = PREFIX + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + ":latest";
-        try (InputStream in = Files.newInputStream(tar)) {
-            new ImageService(root).importImage(in, image, List.of("CMD [\"sh\"]"), "test", Platform.host());
-        }
+        image = EngineFixture.importBusybox(root, PREFIX, "CMD [\"sh\"]");
         engine = new Engine(root, runRoot, m -> { });
-    }
-
-    static void run(String... cmd) throws IOException, InterruptedException {
-        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
     }
 
     @AfterEach
     void removeAll() {
-        for (var v : engine.list()) engine.remove(v.record().id(), true);
+        EngineFixture.removeAll(engine);
     }
 
     private ContainerRecord started(RunOptions o) {
@@ -195,12 +174,26 @@ class ContainerExtrasTest {
         assertEquals("a message", config.history().getLast().comment());
         assertEquals(2, config.diffIds().size());
 
-        // the new layer holds the change in layer-tar form
-        List<String> names = new ArrayList<>();
-        try (InputStream blob = Compression.decompress(engine.images().content().open(config.diffIds().getLast()))) {
-            TarReader tar = new TarReader(blob);
-            for (TarReader.Entry e; (e = tar.next()) != null; ) names.add(e.name());
+        // the new layer is stored gzip-compressed (docker's and podman's form): digest of the gzip, DiffID of the tar
+        var manifest = engine.images().content().readManifest(
+                new dev.hako.oci.image.Descriptor(img.manifestMediaType(), img.manifestDigest(), -1));
+        var layer = manifest.layersOrEmpty().getLast();
+        assertEquals("application/vnd.oci.image.layer.v1.tar+gzip", layer.mediaType());
+        byte[] gz;
+        try (InputStream blob = engine.images().content().open(layer.digest())) {
+            gz = blob.readAllBytes();
         }
+        assertEquals(layer.digest(), dev.hako.oci.image.Digest.sha256(gz));
+        assertEquals(layer.size(), gz.length);
+        byte[] plain;
+        try (InputStream in = new java.util.zip.GZIPInputStream(new ByteArrayInputStream(gz))) {
+            plain = in.readAllBytes();
+        }
+        assertEquals(config.diffIds().getLast(), dev.hako.oci.image.Digest.sha256(plain));
+        // it holds the change in layer-tar form
+        List<String> names = new ArrayList<>();
+        TarReader tar = new TarReader(new ByteArrayInputStream(plain));
+        for (TarReader.Entry e; (e = tar.next()) != null; ) names.add(e.name());
         assertTrue(names.contains("etc/.wh.passwd"), names.toString());
         assertTrue(names.contains("usr/.wh..wh..opq"), names.toString());
         assertTrue(names.contains("data/f"), names.toString());

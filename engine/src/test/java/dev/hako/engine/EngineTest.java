@@ -3,22 +3,17 @@ package dev.hako.engine;
 import dev.hako.engine.config.RunOptions;
 import dev.hako.engine.container.ContainerRecord;
 import dev.hako.engine.logs.LogEntry;
-import dev.hako.image.store.ImageService;
 import dev.hako.kernel.exec.Stdio;
-import dev.hako.oci.image.Platform;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -35,21 +30,7 @@ class EngineTest {
 
     @BeforeAll
     static void importBusybox() throws Exception {
-        Path project = Path.of(System.getProperty("hako.projectDir", "."));
-        Path fs = root.resolve("busybox-fs");
-        run(List.of("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), fs.toString()));
-        Path tar = root.resolve("busybox.tar");
-        run(List.of("tar", "-C", fs.toString(), "-cf", tar.toString(), "."));
-        image = PREFIX + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + ":latest";
-        try (InputStream in = Files.newInputStream(tar)) {
-            new ImageService(root).importImage(in, image, List.of("CMD [\"sh\"]"), "test", Platform.host());
-        }
-    }
-
-    private static void run(List<String> cmd) throws IOException, InterruptedException {
-        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) throw new IllegalStateException(cmd + ": " + out);
+        image = EngineFixture.importBusybox(root, PREFIX, "CMD [\"sh\"]");
     }
 
     Engine engine() {
@@ -59,8 +40,7 @@ class EngineTest {
 
     @AfterEach
     void removeAll() {
-        Engine e = new Engine(root, runRoot, warnings::add);
-        for (var v : e.list()) e.remove(v.record().id(), true);
+        EngineFixture.removeAll(new Engine(root, runRoot, warnings::add));
     }
 
     private ContainerRecord created(List<String> cmd) {

@@ -321,6 +321,7 @@ public final class ContainerCommands {
         @Option(names = "--detach-keys", description = "Override the key sequence for detaching a container") String detachKeys;
         @Option(names = "--sig-proxy", arity = "0..1", defaultValue = "true", fallbackValue = "true",
                 description = "Proxy received signals to the process (default true)") boolean sigProxy;
+        @Option(names = {"-a", "--attach"}, description = "Attach to STDIN, STDOUT or STDERR") List<String> attachFlags = new ArrayList<>();
 
         // detached from an interactive run, nobody is left to remove it: the engine's listing does
         @Override
@@ -344,6 +345,7 @@ public final class ContainerCommands {
 
         @Override
         int execute() {
+            var streams = AttachStreams.parse(attachFlags, interactive, detach);
             boolean attach = !detach && (tty || interactive);
             if (attach && tty && interactive) Interactive.requireTty(caller());
             var keys = Interactive.detachKeys(detachKeys);
@@ -361,18 +363,22 @@ public final class ContainerCommands {
                 return 0;
             }
             if (attach) {
+                if (streams.printsId()) out().println(r.id()); // docker: no output attached, the ID instead
                 out().flush();
-                var outcome = Interactive.session(engine(), r.id(), client[0], caller(), tty, interactive, true, keys, sigProxy);
+                var outcome = Interactive.session(engine(), r.id(), client[0], caller(), tty, streams.stdin() && interactive, true,
+                        keys, sigProxy, streams);
                 if (outcome.detached()) return 0;
                 int code = engine().waitFor(r.id());
                 if (rm) removeQuietly(r.id());
-                return code;
+                return streams.printsId() ? 0 : code; // docker: without output it ends as a detached run
             }
             proxySignals(caller(), engine(), r.id());
-            printLog(r.id(), true);
+            if (streams.printsId()) out().println(r.id());
+            else if (!streams.explicit()) printLog(r.id(), true);
+            else if (LifecycleCommands.logReadable(engine(), r.id())) streams.printLog(engine(), r.id(), out(), err());
             int code = engine().waitFor(r.id());
             if (rm) engine().remove(r.id(), true, true); // --rm takes the anonymous volumes along (docker)
-            return code;
+            return streams.printsId() ? 0 : code;
         }
     }
 

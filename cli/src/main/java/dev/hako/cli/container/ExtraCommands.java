@@ -210,7 +210,8 @@ public final class ExtraCommands {
                     }
                 }
             } catch (EngineException e) {
-                if (e.getMessage().startsWith("Could not find") || e.getMessage().startsWith("No such container")) return daemonError(this, e);
+                if (e.getMessage().startsWith("Could not find") || e.getMessage().startsWith("No such container")
+                        || e.getMessage().endsWith("is marked read-only")) return daemonError(this, e);
                 throw e;
             }
             return 0;

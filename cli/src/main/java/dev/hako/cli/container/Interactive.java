@@ -52,6 +52,13 @@ final class Interactive {
      */
     static AttachSession.Outcome session(Engine engine, String id, AttachClient client, Main.Terminal term, boolean tty,
                                          boolean stdin, boolean stdinOnce, DetachKeys keys, boolean sigProxy) {
+        return session(engine, id, client, term, tty, stdin, stdinOnce, keys, sigProxy, null);
+    }
+
+    /** @param streams run -a: the output streams attached (null: both) */
+    static AttachSession.Outcome session(Engine engine, String id, AttachClient client, Main.Terminal term, boolean tty,
+                                         boolean stdin, boolean stdinOnce, DetachKeys keys, boolean sigProxy,
+                                         AttachStreams streams) {
         boolean raw = tty && stdin && stdinIsTty(term);
         Tty.Raw mode = null;
         AutoCloseable restore = null;
@@ -68,7 +75,8 @@ final class Interactive {
             }
             InputStream in = stdin ? term.in() : InputStream.nullInputStream();
             var o = new AttachSession.Options(stdin, stdinOnce, tty ? keys : null);
-            return AttachSession.run(client, in, term.out(), tty ? term.out() : term.err(), o);
+            if (streams == null) return AttachSession.run(client, in, term.out(), tty ? term.out() : term.err(), o);
+            return AttachSession.run(client, in, streams.out(term.out()), streams.err(term.out(), term.err(), tty), o);
         } catch (IOException e) {
             throw new UncheckedIOException("attach to container " + id + ": " + e.getMessage(), e);
         } finally {

@@ -112,6 +112,30 @@ class ExtraCliTest {
         hako("rm", "-f", "cmds-cli-cp");
     }
 
+    /** docker cp resolves a stopped container's paths through its volumes, and refuses a read-only one. */
+    @Test
+    void cpReachesAStoppedContainersVolumes() throws Exception {
+        String vol = "cmds-cli-cpvol-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        Result create = hako("create", "--network", "none", "--name", "cmds-cli-cpvol", "-v", vol + ":/data", "-v", vol + "-ro:/ro:ro",
+                image, "cat", "/data/f");
+        assertEquals(0, create.code(), create.toString());
+        Files.writeString(host.resolve("f"), "to the volume\n");
+        Result in = hako("cp", host.resolve("f").toString(), "cmds-cli-cpvol:/data/");
+        assertEquals(0, in.code(), in.toString());
+        Result ro = hako("cp", host.resolve("f").toString(), "cmds-cli-cpvol:/ro/");
+        assertEquals(1, ro.code(), ro.toString());
+        assertEquals("Error response from daemon: mounted volume is marked read-only\n", ro.err());
+        Result start = hako("start", "-a", "cmds-cli-cpvol");
+        assertEquals("to the volume\n", start.out(), start.toString());
+        Result out = hako("cp", "cmds-cli-cpvol:/data/f", host.resolve("back").toString());
+        assertEquals(0, out.code(), out.toString());
+        assertEquals("to the volume\n", Files.readString(host.resolve("back")));
+        Result other = hako("run", "--rm", "--network", "none", "-v", vol + ":/v", image, "cat", "/v/f");
+        assertEquals("to the volume\n", other.out(), "another container sees the copy in the volume: " + other);
+        assertEquals(0, hako("rm", "-v", "cmds-cli-cpvol").code());
+        assertEquals(0, hako("volume", "rm", vol, vol + "-ro").code());
+    }
+
     @Test
     void diffCommitExportRename() throws Exception {
         runDetached("cmds-cli-commit", "echo hi > /hello && rm /etc/group");

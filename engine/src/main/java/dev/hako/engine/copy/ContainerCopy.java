@@ -4,6 +4,7 @@ import dev.hako.engine.Engine;
 import dev.hako.engine.EngineException;
 import dev.hako.engine.container.ContainerRecord;
 import dev.hako.engine.container.Status;
+import dev.hako.engine.volume.MountPoint;
 import dev.hako.image.layer.TarWriter;
 import dev.hako.kernel.Errno;
 import dev.hako.kernel.Pidfd;
@@ -25,6 +26,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -33,7 +35,8 @@ import java.util.Set;
  *
  * <p>Symlink-safe (moby CVE-2018-15664): every path in the container is resolved relative to an fd of the
  * container's root with openat2(RESOLVE_IN_ROOT) — for a running container its init's /proc/PID/root (which also
- * shows the volumes mounted in it), for a stopped one the mounted rootfs/. A container's symlink is never
+ * shows the volumes mounted in it), for a stopped one the mounted rootfs/ with its volumes and binds mounted on it
+ * in a private mount namespace ({@link MountedView}). A container's symlink is never
  * followed on the host, however the container swaps it meanwhile. Nothing from the container is executed or
  * loaded (CVE-2019-14271): no chroot, no helper process, no user or group name lookups — owners stay numeric.
  */
@@ -46,17 +49,46 @@ public final class ContainerCopy implements AutoCloseable {
     private final RootedDir root;
     private final String cwd;
     private final Set<String> pseudoMounts;
+    private final MountedView view;
+    private WriteCheck writeCheck = WriteCheck.NONE;
 
-    private ContainerCopy(String ref, RootedDir root, String cwd, Set<String> pseudoMounts) {
+    private ContainerCopy(String ref, RootedDir root, String cwd, Set<String> pseudoMounts, MountedView view) {
         this.ref = ref;
         this.root = root;
         this.cwd = cwd;
         this.pseudoMounts = pseudoMounts;
+        this.view = view;
+    }
+
+    /** docker's check before a copy in: a read-only volume, or a read-only rootfs outside the volumes, refuses it. */
+    private record WriteCheck(List<MountPoint> mounts, boolean readOnlyRootfs) {
+        static final WriteCheck NONE = new WriteCheck(List.of(), false);
+
+        void check(String rel) {
+            String abs = "/" + rel;
+            MountPoint in = null;
+            for (MountPoint p : mounts) {
+                String d = p.destination();
+                if ((abs.equals(d) || abs.startsWith(d.endsWith("/") ? d : d + "/")) && (in == null || d.length() > in.destination().length())) in = p;
+            }
+            if (in != null && !in.rw()) throw new EngineException("mounted volume is marked read-only", 1, null);
+            if (in == null && readOnlyRootfs) throw new EngineException("container rootfs is marked read-only", 1, null);
+        }
+    }
+
+    private ContainerCopy withWriteCheck(List<MountPoint> mounts, boolean readOnlyRootfs) {
+        writeCheck = new WriteCheck(mounts, readOnlyRootfs);
+        return this;
     }
 
     /** Opens the container's root: its init's root while it runs, else its mounted rootfs. */
     public static ContainerCopy open(Engine engine, String ref) {
         ContainerRecord r = engine.store().lookup(ref);
+        List<MountPoint> mounts = engine.mounts(r.id()); // read first: nothing to undo if it fails
+        return openRoot(engine, r, ref, mounts).withWriteCheck(mounts, r.options().readOnly);
+    }
+
+    private static ContainerCopy openRoot(Engine engine, ContainerRecord r, String ref, List<MountPoint> mounts) {
         Path dir = engine.store().dir(r.id());
         String cwd = "/";
         try {
@@ -69,12 +101,19 @@ public final class ContainerCopy implements AutoCloseable {
         Status s = engine.status(r);
         if (s.running() && s.pid() > 0) {
             RootedDir live = openLive(s.pid(), label);
-            if (live != null) return new ContainerCopy(ref, live, cwd, pseudoMounts(s.pid()));
+            if (live != null) return new ContainerCopy(ref, live, cwd, pseudoMounts(s.pid()), null);
         }
         Path rootfs = engine.mountedRootfs(r.id());
+        // stopped: its volumes and binds are mounted on the rootfs where only this copy sees them (docker's too)
+        var points = mounts.stream().filter(MountedView::wanted).toList();
+        if (!points.isEmpty()) {
+            engine.mountVolumeDevices(r.id());
+            MountedView view = MountedView.open(rootfs, points);
+            return new ContainerCopy(ref, RootedDir.adopt(label, view.takeRoot()), cwd, Set.of(), view);
+        }
         int fd = Fs.openat(Fs.AT_FDCWD, rootfs.toString(), Fs.O_PATH | Fs.O_DIRECTORY | Fs.O_NOFOLLOW | Fs.O_CLOEXEC, 0,
                 rootfs.toString());
-        return new ContainerCopy(ref, RootedDir.adopt(label, fd), cwd, Set.of());
+        return new ContainerCopy(ref, RootedDir.adopt(label, fd), cwd, Set.of(), null);
     }
 
     /** Mount points of kernel filesystems in the init's mount namespace (relative to its root, no leading /). */
@@ -236,6 +275,7 @@ public final class ContainerCopy implements AutoCloseable {
             if (st == null) throw new EngineException("lstat " + s + ": no such file or directory", 1, null);
             Target t = target(destPath, st.isDirectory(), base);
             refusePseudoMount(t.into());
+            writeCheck.check(t.into());
             pipe(out -> TreeTar.write(host, rel, st, base, new TarWriter(out)),
                     in -> TreeUntar.extract(in, root, t.into(), t.renameFrom(), t.renameTo(), owner(archive)));
         }
@@ -247,6 +287,7 @@ public final class ContainerCopy implements AutoCloseable {
         if (f == null || !f.stat().isDirectory())
             throw new EngineException("destination \"" + ref + ":" + destPath + "\" must be a directory", 1, null);
         refusePseudoMount(f.rel());
+        writeCheck.check(f.rel());
         try {
             TreeUntar.extract(tar, root, f.rel(), null, null, owner(archive));
         } catch (IOException e) {
@@ -363,5 +404,11 @@ public final class ContainerCopy implements AutoCloseable {
     }
 
     @Override
-    public void close() { root.close(); }
+    public void close() {
+        try {
+            root.close();
+        } finally {
+            if (view != null) view.close();
+        }
+    }
 }

@@ -1,11 +1,10 @@
 package dev.hako.engine.attach;
 
 import dev.hako.engine.Engine;
+import dev.hako.engine.EngineFixture;
 import dev.hako.engine.config.RunOptions;
 import dev.hako.engine.container.ContainerRecord;
 import dev.hako.engine.logs.LogEntry;
-import dev.hako.image.store.ImageService;
-import dev.hako.oci.image.Platform;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,16 +14,13 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -40,21 +36,7 @@ class AttachTest {
 
     @BeforeAll
     static void importBusybox() throws Exception {
-        Path project = Path.of(System.getProperty("hako.projectDir", "."));
-        Path fs = root.resolve("busybox-fs");
-        run(List.of("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), fs.toString()));
-        Path tar = root.resolve("busybox.tar");
-        run(List.of("tar", "-C", fs.toString(), "-cf", tar.toString(), "."));
-        image = "hako-test-attach-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + ":latest";
-        try (InputStream in = Files.newInputStream(tar)) {
-            new ImageService(root).importImage(in, image, List.of("CMD [\"sh\"]"), "test", Platform.host());
-        }
-    }
-
-    private static void run(List<String> cmd) throws IOException, InterruptedException {
-        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) throw new IllegalStateException(cmd + ": " + out);
+        image = EngineFixture.importBusybox(root, "hako-test-attach-", "CMD [\"sh\"]");
     }
 
     Engine engine() {
@@ -64,8 +46,7 @@ class AttachTest {
 
     @AfterEach
     void removeAll() {
-        Engine e = new Engine(root, runRoot, m -> { });
-        for (var v : e.list()) e.remove(v.record().id(), true);
+        EngineFixture.removeAll(new Engine(root, runRoot, m -> { }));
     }
 
     private ContainerRecord create(boolean tty, boolean interactive, String... cmd) {

@@ -2,10 +2,9 @@ package dev.hako.engine.copy;
 
 import dev.hako.engine.Engine;
 import dev.hako.engine.EngineException;
+import dev.hako.engine.EngineFixture;
 import dev.hako.engine.config.RunOptions;
 import dev.hako.engine.container.ContainerRecord;
-import dev.hako.image.store.ImageService;
-import dev.hako.oci.image.Platform;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,13 +14,11 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -40,21 +37,13 @@ class ContainerCopyTest {
 
     @BeforeAll
     static void importBusybox() throws Exception {
-        Path project = Path.of(System.getProperty("hako.projectDir", "."));
-        Path fs = root.resolve("busybox-fs");
-        run("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), fs.toString());
-        Path tar = root.resolve("busybox.tar");
-        run("tar", "-C", fs.toString(), "--numeric-owner", "-cf", tar.toString(), ".");
-        image = PREFIX + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + ":latest";
-        try (InputStream in = Files.newInputStream(tar)) {
-            new ImageService(root).importImage(in, image, List.of("CMD [\"sh\"]"), "test", Platform.host());
-        }
+        image = EngineFixture.importBusybox(root, PREFIX, "CMD [\"sh\"]");
         engine = new Engine(root, runRoot, m -> { });
     }
 
     @AfterEach
     void removeAll() {
-        for (var v : engine.list()) engine.remove(v.record().id(), true);
+        EngineFixture.removeAll(engine);
     }
 
     @AfterAll
@@ -62,12 +51,7 @@ class ContainerCopyTest {
         assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(root.toString() + "/containers"));
     }
 
-    static String run(String... cmd) throws IOException, InterruptedException {
-        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
-        return out;
-    }
+    static String run(String... cmd) throws IOException, InterruptedException { return EngineFixture.run(cmd); }
 
     private ContainerRecord started(String script) {
         var r = engine.create(image, null, RunOptions.of(List.of("sh", "-c", script)), false);
@@ -327,5 +311,115 @@ class ContainerCopyTest {
         } catch (InterruptedException e) {
             throw new RuntimeException(e);
         }
+    }
+
+    // ------------------------------------------------------------------ a stopped container's volumes and binds
+    // docker cp into and out of a created or exited container reaches its volumes and binds, as its process would
+    // see them; the mounts that make it so are seen by nobody else and don't outlive the copy.
+
+    static String volumeName() { return "hako-cpvol-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()); }
+
+    private ContainerRecord created(List<String> binds, String script) {
+        RunOptions o = RunOptions.of(List.of("sh", "-c", script));
+        o.binds = binds;
+        return engine.create(image, null, o, false);
+    }
+
+    private Path volumeData(String name) { return Path.of(engine.inspectVolume(name).mountpoint()); }
+
+    private String logOf(ContainerRecord r) {
+        StringBuilder b = new StringBuilder();
+        for (var e : engine.log(r.id()).readAll()) b.append(e.log());
+        return b.toString();
+    }
+
+    @Test
+    void createdContainerVolumesAndBindsTakeTheCopy() throws Exception {
+        String vol = volumeName();
+        Path bind = Files.createDirectory(host.resolve("bind"));
+        Files.writeString(host.resolve("f"), "into the volume");
+        var r = created(List.of(vol + ":/data", bind + ":/b", "/anon"), "cat /data/f /b/f /anon/f; echo made > /data/out");
+        try (ContainerCopy c = ContainerCopy.open(engine, r.id())) {
+            // the mounts are the view's alone: the host (this thread's namespace) never sees them
+            String mountinfo = Files.readString(Path.of("/proc/self/mountinfo"));
+            assertFalse(mountinfo.contains(engine.store().dir(r.id()).resolve("rootfs/data").toString()), mountinfo);
+            c.copyIn(host.resolve("f").toString(), false, "/data/f", false);
+            c.copyIn(host.resolve("f").toString(), false, "/b/", false);
+            c.copyIn(host.resolve("f").toString(), false, "/anon", false);
+        }
+        assertEquals("into the volume", Files.readString(volumeData(vol).resolve("f")), "the copy is in the named volume");
+        assertEquals("into the volume", Files.readString(bind.resolve("f")), "and in the bind's source");
+        String anon = engine.mounts(r.id()).stream().filter(p -> p.destination().equals("/anon")).findFirst().orElseThrow().name();
+        assertEquals("into the volume", Files.readString(volumeData(anon).resolve("f")));
+        assertFalse(Files.exists(engine.store().dir(r.id()).resolve("rootfs/data/f")), "not in the rootfs under the volume");
+
+        engine.start(r.id());
+        assertEquals(0, engine.waitFor(r.id()), logOf(r));
+        assertEquals("into the volume".repeat(3), logOf(r), "the container sees what was copied");
+
+        // exited: out of the volume, what the container wrote there
+        try (ContainerCopy c = ContainerCopy.open(engine, r.id())) {
+            c.copyOut("/data/out", false, host.resolve("out").toString(), false);
+            ByteArrayOutputStream tar = new ByteArrayOutputStream();
+            c.copyOut("/", false, tar);
+            Files.write(host.resolve("all.tar"), tar.toByteArray());
+        }
+        assertEquals("made\n", Files.readString(host.resolve("out")));
+        String names = EngineFixture.run("tar", "-tf", host.resolve("all.tar").toString());
+        assertTrue(names.contains("./data/out") && names.contains("./b/f") && names.contains("./anon/f"),
+                "a copy of / goes through the mounts: " + names);
+    }
+
+    @Test
+    void readOnlyVolumeOrRootfsRefusesTheCopy() throws Exception {
+        String vol = volumeName(), rw = volumeName();
+        Files.writeString(host.resolve("f"), "x");
+        RunOptions o = RunOptions.of(List.of("true"));
+        o.binds = List.of(vol + ":/ro:ro", rw + ":/rw");
+        o.readOnly = true;
+        var r = engine.create(image, null, o, false);
+        try (ContainerCopy c = ContainerCopy.open(engine, r.id())) {
+            var e = assertThrows(EngineException.class, () -> c.copyIn(host.resolve("f").toString(), false, "/ro/f", false));
+            assertEquals("mounted volume is marked read-only", e.getMessage());
+            e = assertThrows(EngineException.class, () -> c.copyIn(new java.io.ByteArrayInputStream(new byte[1024]), "/ro", false));
+            assertEquals("mounted volume is marked read-only", e.getMessage());
+            e = assertThrows(EngineException.class, () -> c.copyIn(host.resolve("f").toString(), false, "/etc/f", false));
+            assertEquals("container rootfs is marked read-only", e.getMessage());
+            c.copyIn(host.resolve("f").toString(), false, "/rw/f", false);
+        }
+        assertFalse(Files.exists(volumeData(vol).resolve("f")));
+        assertEquals("x", Files.readString(volumeData(rw).resolve("f")), "a writable volume of a read-only container takes it");
+    }
+
+    /**
+     * An exited container swapped its mount point's parent for a symlink out of its root: the next cp mounts the
+     * volume where the symlink leads inside the rootfs, and writes nothing on the host path it names.
+     */
+    @Test
+    void symlinkedMountPointStaysInsideTheRootfs() throws Exception {
+        String vol = volumeName();
+        Path target = Files.createDirectory(host.resolve("target"));
+        Files.writeString(host.resolve("f"), "contained");
+        var r = created(List.of(vol + ":/p/m"), "mv /p /p2 && ln -s /../../../../../../.." + target + " /p");
+        engine.start(r.id());
+        assertEquals(0, engine.waitFor(r.id()), logOf(r));
+        try (ContainerCopy c = ContainerCopy.open(engine, r.id())) {
+            c.copyIn(host.resolve("f").toString(), false, "/p/m/f", false);
+        }
+        assertEquals("contained", Files.readString(volumeData(vol).resolve("f")), "the copy went into the volume");
+        try (var s = Files.list(target)) {
+            assertEquals(List.of(), s.toList(), "nothing was made on the host path the symlink names");
+        }
+        assertTrue(Files.isDirectory(engine.store().dir(r.id()).resolve("rootfs").resolve(target.toString().substring(1)).resolve("m")),
+                "the mount point was made inside the rootfs");
+    }
+
+    @Test
+    void missingBindSourceIsAClearError() throws Exception {
+        Path gone = Files.createDirectory(host.resolve("gone"));
+        var r = created(List.of(gone + ":/g"), "true");
+        Files.delete(gone);
+        var e = assertThrows(EngineException.class, () -> ContainerCopy.open(engine, r.id()).close());
+        assertTrue(e.getMessage().contains(gone.toString()) && e.getMessage().contains("ENOENT"), e.getMessage());
     }
 }

@@ -1,10 +1,9 @@
 package dev.hako.engine.lifecycle;
 
 import dev.hako.engine.Engine;
+import dev.hako.engine.EngineFixture;
 import dev.hako.engine.config.RunOptions;
 import dev.hako.engine.container.ContainerRecord;
-import dev.hako.image.store.ImageService;
-import dev.hako.oci.image.Platform;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,7 +11,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,32 +27,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class BootRestartTest {
     @TempDir static Path root;
     @TempDir static Path runRoot;
-    static final String IMAGE = "hako-test-boot:latest";
+    static String image;
     static final List<String> warnings = new ArrayList<>();
 
     @BeforeAll
-    static void importBusybox() throws Exception {
-        Path project = Path.of(System.getProperty("hako.projectDir", "."));
-        Path fs = root.resolve("busybox-fs");
-        run("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), fs.toString());
-        Path tar = root.resolve("busybox.tar");
-        run("tar", "-C", fs.toString(), "-cf", tar.toString(), ".");
-        try (InputStream in = Files.newInputStream(tar)) {
-            new ImageService(root).importImage(in, IMAGE, List.of(), "test", Platform.host());
-        }
-    }
+    static void importBusybox() throws Exception { image = EngineFixture.importBusybox(root, "hako-test-boot-"); }
 
     @AfterAll
-    static void removeAll() {
-        Engine engine = new Engine(root, runRoot, warnings::add);
-        for (var v : engine.list()) engine.remove(v.record().id(), true);
-    }
+    static void removeAll() { EngineFixture.removeAll(new Engine(root, runRoot, warnings::add)); }
 
-    static void run(String... cmd) throws IOException, InterruptedException {
-        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
-    }
+    static void run(String... cmd) throws IOException, InterruptedException { EngineFixture.run(cmd); }
 
     final Engine engine = new Engine(root, runRoot, warnings::add);
 
@@ -62,7 +44,7 @@ class BootRestartTest {
         RunOptions o = RunOptions.of(List.of(command));
         o.restart = restart;
         o.networks = new ArrayList<>(List.of("none"));
-        return engine.create(IMAGE, name, o, false);
+        return engine.create(image, name, o, false);
     }
 
     @Test

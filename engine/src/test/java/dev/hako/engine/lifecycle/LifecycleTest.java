@@ -2,13 +2,12 @@ package dev.hako.engine.lifecycle;
 
 import dev.hako.engine.Engine;
 import dev.hako.engine.EngineException;
+import dev.hako.engine.EngineFixture;
 import dev.hako.engine.config.RunOptions;
 import dev.hako.engine.container.ContainerRecord;
 import dev.hako.engine.container.Status;
 import dev.hako.engine.logs.LogEntry;
-import dev.hako.image.store.ImageService;
 import dev.hako.kernel.Pidfd;
-import dev.hako.oci.image.Platform;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,15 +16,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
@@ -44,29 +40,16 @@ class LifecycleTest {
 
     @BeforeAll
     static void importBusybox() throws Exception {
-        Path project = Path.of(System.getProperty("hako.projectDir", "."));
-        Path fs = root.resolve("busybox-fs");
-        run("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), fs.toString());
-        Path tar = root.resolve("busybox.tar");
-        run("tar", "-C", fs.toString(), "-cf", tar.toString(), ".");
-        image = "hako-test-lifecycle-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + ":latest";
-        try (InputStream in = Files.newInputStream(tar)) {
-            new ImageService(root).importImage(in, image, List.of("CMD [\"sh\"]"), "test", Platform.host());
-        }
+        image = EngineFixture.importBusybox(root, "hako-test-lifecycle-", "CMD [\"sh\"]");
     }
 
-    static String run(String... cmd) throws IOException, InterruptedException {
-        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
-        return out;
-    }
+    static String run(String... cmd) throws IOException, InterruptedException { return EngineFixture.run(cmd); }
 
     final Engine engine = new Engine(root, runRoot, warnings::add);
 
     @AfterEach
     void removeAll() {
-        for (var v : engine.list()) engine.remove(v.record().id(), true);
+        EngineFixture.removeAll(engine);
     }
 
     @AfterAll

@@ -2,11 +2,10 @@ package dev.hako.engine.network;
 
 import dev.hako.engine.Engine;
 import dev.hako.engine.EngineException;
+import dev.hako.engine.EngineFixture;
 import dev.hako.engine.config.RunOptions;
 import dev.hako.engine.container.ContainerRecord;
 import dev.hako.engine.logs.LogEntry;
-import dev.hako.image.store.ImageService;
-import dev.hako.oci.image.Platform;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -50,15 +48,7 @@ class NetworkEngineTest {
 
     @BeforeAll
     static void importBusybox() throws Exception {
-        Path project = Path.of(System.getProperty("hako.projectDir", "."));
-        Path fs = root.resolve("busybox-fs");
-        run(List.of("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), fs.toString()));
-        Path tar = root.resolve("busybox.tar");
-        run(List.of("tar", "-C", fs.toString(), "-cf", tar.toString(), "."));
-        image = PREFIX + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + ":latest";
-        try (InputStream in = Files.newInputStream(tar)) {
-            new ImageService(root).importImage(in, image, List.of("CMD [\"sh\"]", "EXPOSE 80"), "test", Platform.host());
-        }
+        image = EngineFixture.importBusybox(root, PREFIX, "CMD [\"sh\"]", "EXPOSE 80");
         third = 200 + ThreadLocalRandom.current().nextInt(40);
         bridge = "hkt" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6);
     }
@@ -66,13 +56,6 @@ class NetworkEngineTest {
     @AfterAll
     static void removeBridges() throws Exception {
         host("ip", "link", "delete", bridge);
-    }
-
-    static String run(List<String> cmd) throws IOException, InterruptedException {
-        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) throw new IllegalStateException(cmd + ": " + out);
-        return out;
     }
 
     /** A host command whose failure doesn't matter; its output. */

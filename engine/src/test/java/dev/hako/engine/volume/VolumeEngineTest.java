@@ -2,27 +2,23 @@ package dev.hako.engine.volume;
 
 import dev.hako.engine.Engine;
 import dev.hako.engine.EngineException;
+import dev.hako.engine.EngineFixture;
 import dev.hako.engine.Pruned;
 import dev.hako.engine.config.RunOptions;
 import dev.hako.engine.container.ContainerRecord;
 import dev.hako.engine.logs.LogEntry;
-import dev.hako.image.store.ImageService;
-import dev.hako.oci.image.Platform;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -40,9 +36,7 @@ class VolumeEngineTest {
 
     @BeforeAll
     static void importImage() throws Exception {
-        Path project = Path.of(System.getProperty("hako.projectDir", "."));
-        Path fs = root.resolve("fs");
-        run("bash", project.resolve("scripts/busybox-rootfs.sh").toString(), fs.toString());
+        Path fs = EngineFixture.busyboxRootfs(root.resolve("fs"));
         Files.createDirectories(fs.resolve("data/sub"));
         Files.writeString(fs.resolve("data/sub/f"), "from-image\n");
         run("chown", "-R", "1234:1234", fs.resolve("data").toString());
@@ -51,20 +45,10 @@ class VolumeEngineTest {
         canary = Files.createTempDirectory(root, "canary");
         Files.writeString(canary.resolve("secret"), "host-only\n");
         Files.createSymbolicLink(fs.resolve("evil"), Path.of("/../../../../../../.." + canary));
-        Path tar = root.resolve("fs.tar");
-        run("tar", "-C", fs.toString(), "--numeric-owner", "-cf", tar.toString(), ".");
-        image = "hako-test-volumes-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()) + ":latest";
-        try (InputStream in = Files.newInputStream(tar)) {
-            new ImageService(root).importImage(in, image, List.of("CMD [\"sh\"]", "VOLUME [\"/data\", \"/evil\"]"), "test",
-                    Platform.host());
-        }
+        image = EngineFixture.importRootfs(root, fs, "hako-test-volumes-", "CMD [\"sh\"]", "VOLUME [\"/data\", \"/evil\"]");
     }
 
-    static void run(String... cmd) throws IOException, InterruptedException {
-        var p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
-    }
+    static void run(String... cmd) throws IOException, InterruptedException { EngineFixture.run(cmd); }
 
     Engine engine() {
         if (engine == null) engine = new Engine(root, runRoot, warnings::add);

@@ -256,6 +256,11 @@ public final class ContentStore {
                 return LockFile.exclusive(dir.resolve("lock"));
             } catch (SyscallException e) {
                 if (e.errno() != Errno.ENOENT) throw e; // the previous holder removed the dir: retry
+            } catch (FileAlreadyExistsException e) {
+                // createDirectories saw the dir, then not: the previous holder removed it meanwhile; retry, unless
+                // something other than a directory is in the way
+                if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                    throw new ContentException("create ingest dir " + dir + ": not a directory", e);
             } catch (IOException e) {
                 throw new ContentException("create ingest dir " + dir + ": " + e.getMessage(), e);
             }

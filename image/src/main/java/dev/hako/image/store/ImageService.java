@@ -445,7 +445,7 @@ public final class ImageService {
         int n = in.readNBytes(head, 0, 4);
         in.reset();
         Compression given = Compression.detect(head, n);
-        Descriptor layer = given == Compression.NONE ? putGzipped(in) : content.put(given.ociMediaType(), in);
+        Descriptor layer = given == Compression.NONE ? putGzipped(in, "import") : content.put(given.ociMediaType(), in);
         Digest diffId;
         long uncompressed;
         try (DigestInputStream d = new DigestInputStream(Compression.decompress(content.open(layer.digest())),
@@ -474,11 +474,11 @@ public final class ImageService {
      * Stores {@code plain} gzip-compressed. The compressor runs on its own thread into a pipe; if it fails it leaves
      * the pipe open, so the reading side fails too ("write end dead") instead of storing a truncated blob.
      */
-    private Descriptor putGzipped(InputStream plain) throws IOException {
+    private Descriptor putGzipped(InputStream plain, String what) throws IOException {
         var pipeIn = new java.io.PipedInputStream(1 << 16);
         var pipeOut = new java.io.PipedOutputStream(pipeIn);
         IOException[] failure = new IOException[1];
-        Thread compressor = Thread.ofPlatform().daemon().name("hako-import-gzip").start(() -> {
+        Thread compressor = Thread.ofPlatform().daemon().name("hako-" + what + "-gzip").start(() -> {
             try {
                 var gz = new java.util.zip.GZIPOutputStream(pipeOut, 1 << 16);
                 plain.transferTo(gz);
@@ -498,25 +498,29 @@ public final class ImageService {
             compressor.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("import: interrupted while compressing", e);
+            throw new IOException(what + ": interrupted while compressing", e);
         }
-        if (failure[0] != null) throw new IOException("import: read the tarball: " + failure[0].getMessage(), failure[0]);
+        if (failure[0] != null) throw new IOException(what + ": read the layer tar: " + failure[0].getMessage(), failure[0]);
         return d;
     }
 
     /**
      * `docker commit`: {@code base}'s layers plus {@code layerTar} (an uncompressed layer tar, deletions as .wh.
-     * entries) with {@code config} (its rootfs is filled in here); named {@code reference} when given.
+     * entries) with {@code config} (its rootfs is filled in here); named {@code reference} when given. The layer is
+     * stored gzip-compressed, as docker and podman store and push it: the blob's digest is the gzip's, its DiffID
+     * the plain tar's (hashed on the way into the compressor).
      */
     public ImageRecord commit(ImageRecord base, InputStream layerTar, ImageConfig config, String comment,
                               String reference) throws IOException {
         String name = reference == null ? null : ImageNames.normalize(reference);
-        Descriptor layer = content.put(MediaTypes.OCI_LAYER_TAR, layerTar);
+        DigestInputStream plain = new DigestInputStream(layerTar, Digest.messageDigest(Digest.SHA256));
+        Descriptor layer = putGzipped(plain, "commit"); // returns once the compressor has read all of the tar
+        Digest diffId = Digest.fromMessageDigest(Digest.SHA256, plain.getMessageDigest());
         Manifest baseManifest = content.readManifest(manifestDescriptor(base));
         List<Descriptor> layerDescs = new ArrayList<>(baseManifest.layersOrEmpty());
         layerDescs.add(layer);
         List<Digest> diffIds = new ArrayList<>(base.diffIds());
-        diffIds.add(layer.digest()); // uncompressed: the blob's digest is its DiffID
+        diffIds.add(diffId);
         ImageConfig full = config.withRootfs(new ImageConfig.RootFs(diffIds));
         ObjectNode tree = Json.mapper().valueToTree(full);
         if (comment != null && !comment.isEmpty()) tree.put("comment", comment);

@@ -32,7 +32,8 @@ import java.util.List;
  * and always run from there, so no process in a container can overwrite it (CVE-2019-5736).
  *
  * <p>File descriptors of the spawned executor: 0-2 as {@link Stdio} says; 3..3+n-1 are this JVM's fds
- * 3..3+n-1 when the plan preserves n fds (runc's --preserve-fds); then the sync socket and the plan.
+ * 3..3+n-1 when the plan preserves n fds (runc's --preserve-fds); then the sync socket and the plan; with
+ * {@link Supervision#MONITOR} also this JVM's sealed memfd of hako-monitor, the monitor the executor becomes.
  * Nothing else: the JVM's other fds are closed in the child before exec.
  */
 public final class Executor {
@@ -54,7 +55,7 @@ public final class Executor {
     public static Launch launch(LaunchPlan plan, Stdio stdio, Supervision supervision) {
         byte[] encoded = PlanCodec.encode(plan);
         int n = Math.max(0, plan.preserveFds());
-        int syncTarget = 3 + n, planTarget = 4 + n, exeTarget = 5 + n, high = 6 + n;
+        int syncTarget = 3 + n, planTarget = 4 + n, exeTarget = 5 + n, monitorTarget = 6 + n, high = 7 + n;
         List<Integer> toClose = new ArrayList<>();
         int[] sync = null;
         int[] parentPipe = {-1, -1, -1};
@@ -91,8 +92,13 @@ public final class Executor {
             // the sealed binary is exec'ed through /proc/self/fd of the child, so it must survive closefrom
             actions.add(local(exeTarget, dupHigh(Binary.fd(), high, toClose)));
 
-            List<String> argv = List.of("hako-executor", "--sync", Integer.toString(syncTarget), "--plan", Integer.toString(planTarget),
-                    "--supervision", supervision.name().toLowerCase(java.util.Locale.ROOT));
+            List<String> argv = new ArrayList<>(List.of("hako-executor", "--sync", Integer.toString(syncTarget), "--plan",
+                    Integer.toString(planTarget), "--supervision", supervision.name().toLowerCase(java.util.Locale.ROOT)));
+            // the monitors this JVM starts exec one shared copy of hako-monitor (the executor checks it is its own)
+            if (supervision == Supervision.MONITOR && MonitorBinary.fd() >= 0) {
+                actions.add(local(monitorTarget, dupHigh(MonitorBinary.fd(), high, toClose)));
+                argv.addAll(List.of("--monitor-exe", Integer.toString(monitorTarget)));
+            }
             int pid = spawner.spawn("/proc/self/fd/" + exeTarget, argv, actions, high);
             Launch launch = new Launch(plan, supervision, pid, sync[0], parentPipe, spawner);
             ok = true;
@@ -158,17 +164,52 @@ public final class Executor {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the executor binary", e);
             }
-            int fd;
-            try {
-                fd = Fds.memfdCreate("hako-executor", Fds.MFD_CLOEXEC | Fds.MFD_ALLOW_SEALING | Fds.MFD_EXEC);
-            } catch (SyscallException e) {
-                if (e.errno() != Errno.EINVAL) throw e;
-                fd = Fds.memfdCreate("hako-executor", Fds.MFD_CLOEXEC | Fds.MFD_ALLOW_SEALING); // kernels before 6.3
-            }
-            Fds.writeFully(fd, bytes);
-            Fds.addSeals(fd, Fds.F_SEAL_SEAL | Fds.F_SEAL_SHRINK | Fds.F_SEAL_GROW | Fds.F_SEAL_WRITE);
-            return fd;
+            return sealedMemfd("hako-executor", bytes);
         }
+    }
+
+    /**
+     * A sealed memfd of hako-monitor (what the executor execs as a container's monitor once it is ready), made once per
+     * JVM so its monitors share the pages; beside the {@code hako.executor} file or from the jar. -1 if there is none:
+     * the executor then uses the copy it embeds (it uses this one only when it is byte for byte that copy).
+     */
+    private static final class MonitorBinary {
+        private static final int FD = load();
+
+        static int fd() { return FD; }
+
+        private static int load() {
+            byte[] bytes;
+            try {
+                String override = System.getProperty(BINARY_PROPERTY);
+                Path beside = override == null || override.isBlank() ? null : Path.of(override).resolveSibling("hako-monitor");
+                if (beside != null && Files.isRegularFile(beside)) {
+                    bytes = Files.readAllBytes(beside);
+                } else {
+                    try (InputStream in = Executor.class.getResourceAsStream("/dev/hako/kernel/hako-monitor")) {
+                        if (in == null) return -1;
+                        bytes = in.readAllBytes();
+                    }
+                }
+            } catch (IOException e) {
+                return -1;
+            }
+            return sealedMemfd("hako-monitor", bytes);
+        }
+    }
+
+    /** An executable memfd holding {@code bytes}, sealed against every change. */
+    private static int sealedMemfd(String name, byte[] bytes) {
+        int fd;
+        try {
+            fd = Fds.memfdCreate(name, Fds.MFD_CLOEXEC | Fds.MFD_ALLOW_SEALING | Fds.MFD_EXEC);
+        } catch (SyscallException e) {
+            if (e.errno() != Errno.EINVAL) throw e;
+            fd = Fds.memfdCreate(name, Fds.MFD_CLOEXEC | Fds.MFD_ALLOW_SEALING); // kernels before 6.3
+        }
+        Fds.writeFully(fd, bytes);
+        Fds.addSeals(fd, Fds.F_SEAL_SEAL | Fds.F_SEAL_SHRINK | Fds.F_SEAL_GROW | Fds.F_SEAL_WRITE);
+        return fd;
     }
 
     /** The sealed memfd this JVM spawns the executor from, for tests and diagnostics. */
