@@ -211,6 +211,10 @@ __attribute__((noreturn)) static void supervise(pid_t child, int cs, int sync, i
             struct signalfd_siginfo si;
             while (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
                 if (si.ssi_signo == SIGCHLD) {
+                    /* DETACH: never reap C here. Once it exec'd, it is the caller's (conmon, podman: subreapers
+                     * that wait for it by the pid file); under load C may exit before we read its "exec", and
+                     * reaping it then would leave the caller without the exit status. Failures wait explicitly. */
+                    if (!foreground && !g_monitor) continue;
                     int s;
                     pid_t w;
                     while ((w = waitpid(-1, &s, WNOHANG)) > 0)

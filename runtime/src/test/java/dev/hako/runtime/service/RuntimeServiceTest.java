@@ -326,6 +326,83 @@ class RuntimeServiceTest {
         }
     }
 
+    /**
+     * conmon runs `exec --detach --pid-file` as a subreaper and then waits for the process by that pid: the
+     * executor must leave it to the caller even when it exits before the executor has read its "exec" report,
+     * as happens under load (podman exec then returned 255: conmon had no exit status). The ordering is forced:
+     * the process freezes as it joins the paused container's cgroup, the executor is stopped, the container
+     * resumed, and the executor continued only once the process has exited.
+     */
+    @Test
+    void aDetachedExecThatExitsAtOnceIsLeftToTheCallersSubreaper() throws Exception {
+        assertThat(hako(true, "--version").code()).isZero();   // the service is up before
+        String script = """
+                import ctypes, os, signal, subprocess, sys, time
+                ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)   # PR_SET_CHILD_SUBREAPER, as conmon
+                pidfile, hako, root, cid = sys.argv[1:5]
+                def hako_run(*a):
+                    return subprocess.run([hako, '--root', root, *a], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, check=True).stdout
+                def children(pid):
+                    out = []
+                    for t in os.listdir('/proc/%d/task' % pid):
+                        try: out += [int(x) for x in open('/proc/%d/task/%s/children' % (pid, t)).read().split()]
+                        except OSError: pass
+                    return out
+                def state(pid):
+                    s = open('/proc/%d/stat' % pid).read()
+                    return s[s.rindex(')') + 2]
+                def until(what, f):
+                    deadline = time.monotonic() + 60
+                    while not f():
+                        if time.monotonic() > deadline: sys.exit('timed out waiting for ' + what)
+                        time.sleep(0.002)
+                init = int(hako_run('state', cid).split(b'"pid":')[1].split(b',')[0])
+                cg = dict(l.split(':', 2)[1:] for l in open('/proc/%d/cgroup' % init).read().splitlines())
+                tasks = '/sys/fs/cgroup/freezer' + cg['freezer'] + '/tasks' if 'freezer' in cg else '/sys/fs/cgroup' + cg[''] + '/cgroup.threads'
+                hako_run('pause', cid)
+                rt = subprocess.Popen([hako, '--root', root, 'exec', '--detach', '--ignore-paused', '--pid-file', pidfile, cid, 'sh', '-c', 'exit 5'], stdin=subprocess.DEVNULL)
+                found = []
+                def in_poll(p):   # the executor sent "go" and waits for reports in poll (x86_64 poll, ppoll)
+                    return open('/proc/%d/syscall' % p).read().split()[0] in ('7', '271')
+                def frozen_child():   # the executor's child, frozen in the container's cgroup before its "exec" report
+                    found[:] = [(p, c) for p in children(rt.pid) for c in children(p) if str(c) in open(tasks).read().split() and in_poll(p)]
+                    return found
+                try:
+                    until('the exec process in the paused cgroup', frozen_child)
+                    p, c = found[0]
+                    os.kill(p, signal.SIGSTOP)
+                    until('the executor stopped', lambda: state(p) == 'T')
+                    hako_run('resume', cid)
+                    until('the exec process exited', lambda: state(c) == 'Z')   # P's SIGCHLD and C's report wait together
+                finally:
+                    for p, c in found: os.kill(p, signal.SIGCONT)
+                code = rt.wait()
+                if code != 0: sys.exit('exec --detach: exit %d' % code)
+                pid = int(open(pidfile).read())
+                try:
+                    _, st = os.waitpid(pid, 0)
+                    print('reaped', os.waitstatus_to_exitcode(st), 'pid-file', 'ok' if pid == c else 'wrong')
+                except ChildProcessError:
+                    print('not our child: reaped by someone else')
+                """;
+        Path dir = work.resolve("bundle-sleep");
+        writeConfig(dir, "sleep", "600");
+        for (boolean service : List.of(true, false)) {
+            String id = id(service ? "fastexec" : "fastexecplain");
+            Path pidFile = work.resolve("pid-" + id);
+            Result started = hako(service, "--root", root.toString(), "run", "--detach", "--bundle", dir.toString(), id);
+            try {
+                assertThat(started.code()).as(started.describe()).isZero();
+                Result r = run(service, List.of("python3", "-c", script, pidFile.toString(), HAKO.toString(), root.toString(), id));
+                assertThat(r.code()).as("service=" + service + "\n" + r.describe()).isZero();
+                assertThat(r.out().strip()).as("service=" + service + "\n" + r.describe()).isEqualTo("reaped 5 pid-file ok");
+            } finally {
+                hako(false, "--root", root.toString(), "resume", id);
+                hako(false, "--root", root.toString(), "delete", "--force", id);
+            }
+        }
+    }
+
     private static boolean newerThan(Path dir, FileTime t) throws IOException {
         if (!Files.isDirectory(dir)) return false;
         try (Stream<Path> s = Files.walk(dir)) {
