@@ -25,7 +25,7 @@ mkdir -m 0700 "$HAKO_SERVICE_DIR"
 hako=("$repo/bin/hako" --root "$work/hako-root" --runroot "$work/hako-run")
 podman=(podman --root "$work/podman-root" --runroot "$work/podman-run" --storage-driver overlay --events-backend file)
 image=hako-bench-busybox:latest
-service_pids() { cat "$HAKO_SERVICE_DIR"/*.pid 2>/dev/null || true; }
+service_pids() { cat "$HAKO_SERVICE_DIR"/*.pid 2>/dev/null | awk 1 || true; }   # one pid a line (the files end without a newline)
 service_cpu_ms() {   # user+system ms of the CLI service so far
   local t=0 p
   for p in $(service_pids); do
