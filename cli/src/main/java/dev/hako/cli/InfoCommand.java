@@ -1,5 +1,6 @@
 package dev.hako.cli;
 
+import dev.hako.cli.format.Units;
 import dev.hako.cli.format.Formatter;
 import dev.hako.engine.ContainerView;
 import dev.hako.engine.Engine;
@@ -65,7 +66,7 @@ public final class InfoCommand implements Runnable {
         out.println(" OSType: " + info.get("OSType"));
         out.println(" Architecture: " + info.get("Architecture"));
         out.println(" CPUs: " + info.get("NCPU"));
-        out.println(" Total Memory: " + binary((Long) info.get("MemTotal")));
+        out.println(" Total Memory: " + Units.binarySize((Long) info.get("MemTotal")));
         out.println(" Name: " + info.get("Name"));
         out.println(" Docker Root Dir: " + info.get("DockerRootDir"));
         out.println(" Debug Mode: " + main.debug);
@@ -166,16 +167,5 @@ public final class InfoCommand implements Runnable {
             // unknown
         }
         return type;
-    }
-
-    /** go-units BytesSize ("7.763GiB"). */
-    static String binary(double size) {
-        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-        int i = 0;
-        while (size >= 1024 && i < units.length - 1) {
-            size /= 1024;
-            i++;
-        }
-        return new java.math.BigDecimal(size).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString() + units[i];
     }
 }

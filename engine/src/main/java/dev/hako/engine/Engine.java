@@ -715,7 +715,8 @@ public final class Engine {
         return runtimeFor(r);
     }
 
-    private static void sleep(long ms) {
+    /** Sleeps {@code ms}; an interrupt (the caller went away) ends the command, with the thread's flag kept. */
+    public static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

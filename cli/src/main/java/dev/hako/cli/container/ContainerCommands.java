@@ -709,13 +709,4 @@ public final class ContainerCommands {
         d.put("HostConfig", hostConfig);
         return d;
     }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EngineException("interrupted");
-        }
-    }
 }

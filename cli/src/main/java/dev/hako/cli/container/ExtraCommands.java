@@ -4,6 +4,7 @@ import dev.hako.cli.format.Formatter;
 import dev.hako.cli.format.TabWriter;
 import dev.hako.cli.format.Units;
 import dev.hako.engine.ContainerView;
+import dev.hako.engine.Engine;
 import dev.hako.engine.EngineException;
 import dev.hako.engine.commit.Committer;
 import dev.hako.engine.copy.ContainerCopy;
@@ -91,7 +92,7 @@ public final class ExtraCommands {
                 for (ContainerView v : views) now.put(v.record().id(), read(v));
                 if (first) {
                     // CPU % needs two readings: docker's one-shot also waits for its second sample
-                    sleep(1000);
+                    Engine.sleep(1000);
                     before = now;
                     now = new LinkedHashMap<>();
                     for (ContainerView v : views) now.put(v.record().id(), read(v));
@@ -105,7 +106,7 @@ public final class ExtraCommands {
                 out().flush();
                 if (noStream) return 0;
                 before = now;
-                sleep(1000);
+                Engine.sleep(1000);
             }
         }
 
@@ -142,23 +143,12 @@ public final class ExtraCommands {
             row.put("Name", s.name());
             boolean up = s.running();
             row.put("CPUPerc", up ? String.format(Locale.ROOT, "%.2f%%", Stats.cpuPercent(before, s)) : "0.00%");
-            row.put("MemUsage", up ? binary(s.memUsage()) + " / " + binary(s.memLimit()) : "0B / 0B");
+            row.put("MemUsage", up ? Units.binarySize(s.memUsage()) + " / " + Units.binarySize(s.memLimit()) : "0B / 0B");
             row.put("MemPerc", String.format(Locale.ROOT, "%.2f%%", up ? s.memPercent() : 0.0));
             row.put("NetIO", Units.humanSize(s.netRx(), 3) + " / " + Units.humanSize(s.netTx(), 3));
             row.put("BlockIO", Units.humanSize(s.blockRead(), 3) + " / " + Units.humanSize(s.blockWrite(), 3));
             row.put("PIDs", Long.toString(s.pids()));
             return row;
-        }
-
-        /** go-units BytesSize: binary units, 4 significant digits ("1.52MiB"). */
-        static String binary(double size) {
-            String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-            int i = 0;
-            while (size >= 1024 && i < units.length - 1) {
-                size /= 1024;
-                i++;
-            }
-            return new java.math.BigDecimal(size).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString() + units[i];
         }
     }
 
@@ -316,14 +306,5 @@ public final class ExtraCommands {
     static int daemonError(ContainerCommands.Base cmd, EngineException e) {
         cmd.err().println("Error response from daemon: " + e.getMessage());
         return e.exitCode();
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EngineException("interrupted");
-        }
     }
 }

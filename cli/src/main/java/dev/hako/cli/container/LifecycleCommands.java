@@ -87,7 +87,7 @@ public final class LifecycleCommands {
             out.flush();
             err.flush();
             if (done) return;
-            if (entries.isEmpty()) sleep(50);
+            if (entries.isEmpty()) Engine.sleep(50);
         }
     }
 
@@ -125,14 +125,5 @@ public final class LifecycleCommands {
         host.put("Init", o.init ? Boolean.TRUE : null);
         d.put("HostConfig", host);
         return d;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new EngineException("interrupted");
-        }
     }
 }

@@ -26,6 +26,17 @@ public final class Units {
         return goG(size, precision) + DECIMAL[i];
     }
 
+    /** go-units BytesSize: binary units, 4 significant digits ("1.52MiB", "7.763GiB"): docker stats and info. */
+    public static String binarySize(double size) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+        int i = 0;
+        while (size >= 1024 && i < units.length - 1) {
+            size /= 1024;
+            i++;
+        }
+        return new BigDecimal(size).round(new MathContext(4)).stripTrailingZeros().toPlainString() + units[i];
+    }
+
     /** Go's %.{p}g: p significant digits, trailing zeros dropped, exponent form when it gets too long. */
     static String goG(double v, int precision) {
         if (v == 0) return "0";
