@@ -115,28 +115,9 @@ public final class FdStreams {
         };
     }
 
-    private static final class POLL {
-        static final java.lang.invoke.MethodHandle H = Native.function("poll", java.lang.foreign.FunctionDescriptor.of(
-                java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.ADDRESS,
-                java.lang.foreign.ValueLayout.JAVA_LONG, java.lang.foreign.ValueLayout.JAVA_INT));
-    }
-
     /** Whether fd has data, EOF or an error to read within 100 ms. */
     private static boolean readable(int fd) {
-        try (var a = java.lang.foreign.Arena.ofConfined()) {
-            var e = Native.errnoSegment(a);
-            var p = a.allocate(8);
-            p.set(java.lang.foreign.ValueLayout.JAVA_INT, 0, fd);
-            p.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, (short) 1);   // POLLIN
-            int r = (int) POLL.H.invokeExact(e, p, 1L, 100);
-            if (r == -1 && Native.errno(e) == Errno.EINTR) return false;
-            Native.check(r, e, "poll", "fd " + fd);
-            return r > 0;
-        } catch (SyscallException x) {
-            throw x;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        return Fds.poll(fd, (short) 1, 100, "fd " + fd) > 0;   // POLLIN
     }
 
     /** An input that reads single bytes through read(byte[], int, int). */

@@ -43,9 +43,31 @@ public final class Fds {
     private static final class ACCEPT4 { static final MethodHandle H = Native.function("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT)); }
     private static final class CONNECT { static final MethodHandle H = Native.function("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT)); }
     private static final class MKNOD { static final MethodHandle H = Native.function("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG)); }
+    private static final class POLL { static final MethodHandle H = Native.function("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)); }
     private static final class LSEEK { static final MethodHandle H = Native.function("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT)); }
 
     private Fds() {}
+
+    /**
+     * poll(2) on one fd for {@code events} (POLLIN = 1, POLLHUP = 0x10, POLLRDHUP = 0x2000), up to {@code millis}
+     * (-1: forever). Returns the revents (0: timed out), or -1 if a signal interrupted the wait.
+     */
+    public static int poll(int fd, short events, int millis, String what) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment e = Native.errnoSegment(a);
+            MemorySegment p = a.allocate(8);
+            p.set(JAVA_INT, 0, fd);
+            p.set(ValueLayout.JAVA_SHORT, 4, events);
+            int r = (int) POLL.H.invokeExact(e, p, 1L, millis);
+            if (r == -1 && Native.errno(e) == Errno.EINTR) return -1;
+            Native.check(r, e, "poll", what);
+            return r == 0 ? 0 : p.get(ValueLayout.JAVA_SHORT, 6) & 0xffff;
+        } catch (SyscallException x) {
+            throw x;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
 
     public static void close(int fd) {
         if (fd < 0) return;

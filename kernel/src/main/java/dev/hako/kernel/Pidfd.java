@@ -21,7 +21,6 @@ public final class Pidfd implements AutoCloseable {
     // classes at run time (milliseconds each) and a short-lived CLI uses a few of them.
     private static final class SYSCALL { static final MethodHandle H = Native.function("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG)); }
-    private static final class POLL { static final MethodHandle H = Native.function("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)); }
     private static final class WAITPID { static final MethodHandle H = Native.function("waitpid", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT)); }
 
     private final int pid;
@@ -67,28 +66,16 @@ public final class Pidfd implements AutoCloseable {
     /** Waits until the process has exited (null: forever); true if it has. Does not reap. */
     public boolean awaitExit(Duration timeout) {
         long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment e = Native.errnoSegment(a);
-            MemorySegment p = a.allocate(8);
-            while (true) {
-                int ms = -1;
-                if (timeout != null) {
-                    long left = deadline - System.nanoTime();
-                    ms = (int) Math.max(0, Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000));
-                }
-                p.set(JAVA_INT, 0, fd);
-                p.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 4, POLLIN);
-                p.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 6, (short) 0);
-                int r = (int) POLL.H.invokeExact(e, p, 1L, ms);
-                if (r == -1 && Native.errno(e) == Errno.EINTR) continue;
-                Native.check(r, e, "poll", "pidfd " + pid);
-                if (r > 0) return true;
-                if (timeout != null && deadline - System.nanoTime() <= 0) return false;
+        while (true) {
+            int ms = -1;
+            if (timeout != null) {
+                long left = deadline - System.nanoTime();
+                ms = (int) Math.max(0, Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000));
             }
-        } catch (SyscallException x) {
-            throw x;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
+            int r = Fds.poll(fd, POLLIN, ms, "pidfd " + pid);
+            if (r == -1) continue;   // a signal: wait on
+            if (r > 0) return true;
+            if (timeout != null && deadline - System.nanoTime() <= 0) return false;
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.hako.runtime.service;
 
-import dev.hako.kernel.Errno;
+import dev.hako.kernel.Fds;
 import dev.hako.kernel.Native;
 import dev.hako.kernel.SyscallException;
 
@@ -15,7 +15,6 @@ import java.util.List;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /** The few socket calls the service needs beyond {@link dev.hako.kernel.Fds}, and its message format. */
 final class ServiceSockets {
@@ -26,8 +25,6 @@ final class ServiceSockets {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS)); }
     private static final class SETSOCKOPT { static final MethodHandle H = Native.function("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT)); }
-    private static final class POLL { static final MethodHandle H = Native.function("poll",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT)); }
     private static final class GETEUID { static final MethodHandle H = Native.plainFunction("geteuid", FunctionDescriptor.of(JAVA_INT)); }
 
     private ServiceSockets() {}
@@ -67,22 +64,8 @@ final class ServiceSockets {
 
     /** Waits up to {@code millis} for the peer of {@code sock} to hang up; true if it did. Reads nothing. */
     static boolean awaitHangup(int sock, int millis) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment e = Native.errnoSegment(a);
-            MemorySegment pfd = a.allocate(8);
-            pfd.set(JAVA_INT, 0, sock);
-            pfd.set(JAVA_SHORT, 4, POLLRDHUP);
-            int r = (int) POLL.H.invokeExact(e, pfd, 1L, millis);
-            if (r < 0) {
-                if (Native.errno(e) == Errno.EINTR) return false;
-                throw new SyscallException("poll", null, Native.errno(e));
-            }
-            return r > 0 && (pfd.get(JAVA_SHORT, 6) & (POLLRDHUP | POLLHUP)) != 0;
-        } catch (SyscallException x) {
-            throw x;
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        int revents = Fds.poll(sock, POLLRDHUP, millis, "service connection");
+        return revents > 0 && (revents & (POLLRDHUP | POLLHUP)) != 0;
     }
 
     static int geteuid() {
