@@ -2,6 +2,7 @@ package dev.hako.engine;
 
 import dev.hako.engine.attach.AttachClient;
 import dev.hako.engine.attach.AttachSocket;
+import dev.hako.engine.attach.ConsoleSize;
 import dev.hako.engine.config.ContainerSpecBuilder;
 import dev.hako.engine.config.RunOptions;
 import dev.hako.engine.container.ContainerRecord;
@@ -482,6 +483,9 @@ public final class Engine {
 
     /** The monitor's attach socket of a running container (see {@link AttachClient}). */
     public Path attachSocket(String ref) { return AttachSocket.path(store.dir(store.lookup(ref).id())); }
+
+    /** The window size the container's terminal gets at its next start, before its process runs (see ConsoleSize). */
+    public void consoleSize(String ref, int rows, int cols) { ConsoleSize.set(store.dir(store.lookup(ref).id()), rows, cols); }
 
     public JsonFileLog log(String ref) {
         ContainerRecord r = store.lookup(ref);

@@ -350,6 +350,7 @@ public final class ContainerCommands {
             if (attach && tty && interactive) Interactive.requireTty(caller());
             var keys = Interactive.detachKeys(detachKeys);
             ContainerRecord r = createContainer();
+            if (attach && tty) Interactive.initialSize(engine(), r.id(), caller());
             var client = new dev.hako.engine.attach.AttachClient[1];
             try {
                 engine().start(r.id(), attach ? () -> client[0] = Interactive.connect(engine(), r.id()) : null);
@@ -411,6 +412,7 @@ public final class ContainerCommands {
                 boolean stdin = interactive && o.interactive;
                 if (stdin && o.tty) Interactive.requireTty(caller());
                 var keys = Interactive.detachKeys(detachKeys);
+                if (o.tty) Interactive.initialSize(engine(), r.id(), caller());
                 var client = new dev.hako.engine.attach.AttachClient[1];
                 try {
                     engine().start(r.id(), () -> client[0] = Interactive.connect(engine(), r.id()));

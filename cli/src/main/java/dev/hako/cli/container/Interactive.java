@@ -87,11 +87,26 @@ final class Interactive {
         }
     }
 
-    /** The caller's window size (stdout's terminal, else stdin's) to the container's pty. */
-    private static void sendSize(Main.Terminal term, AttachClient client) {
+    /** The caller's window size: stdout's terminal, else stdin's; null without one (or with a 0x0 one). */
+    private static Tty.Size callerSize(Main.Terminal term) {
         Tty.Size size = term.host().outFd() >= 0 ? Tty.size(term.host().outFd()) : null;
         if (size == null && term.host().inFd() >= 0) size = Tty.size(term.host().inFd());
-        if (size == null || size.rows() == 0) return;
+        return size == null || size.rows() == 0 ? null : size;
+    }
+
+    /**
+     * Before a tty container starts attached: the caller's size becomes its console size, on the pty before the
+     * process runs (docker's HostConfig.ConsoleSize); a resize sent once it runs would come too late for `stty size`.
+     */
+    static void initialSize(Engine engine, String id, Main.Terminal term) {
+        Tty.Size size = callerSize(term);
+        if (size != null) engine.consoleSize(id, size.rows(), size.cols());
+    }
+
+    /** The caller's window size to the container's pty. */
+    private static void sendSize(Main.Terminal term, AttachClient client) {
+        Tty.Size size = callerSize(term);
+        if (size == null) return;
         try {
             client.resize(size.rows(), size.cols());
         } catch (IOException e) {
