@@ -85,6 +85,41 @@ public final class Tty {
         });
     }
 
+    /**
+     * What the terminal on {@code fd} already holds as complete input in canonical mode: typed lines, and an
+     * end-of-file (ctrl-D, or what script(1) sends when its stdin ends) as the terminal's EOF character. Take it
+     * before {@link #raw}: in canonical mode the kernel keeps a pending EOF as a NUL byte, which a read in raw mode
+     * would return as data. Empty when the terminal is not in canonical mode or holds no complete line.
+     */
+    public static byte[] takePendingInput(int fd) {
+        byte eof;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment e = Native.errnoSegment(a);
+            MemorySegment t = a.allocate(TERMIOS_SIZE);
+            if ((int) TCGETATTR.invokeExact(e, fd, t) == -1) return new byte[0];
+            if ((t.get(JAVA_INT, C_LFLAG_OFFSET) & ICANON) == 0) return new byte[0];
+            eof = t.get(java.lang.foreign.ValueLayout.JAVA_BYTE, C_CC_OFFSET + VEOF);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+        if (eof == 0) eof = 4; // _POSIX_VDISABLE: the usual ctrl-D
+        var out = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[4096];
+        try {
+            for (int i = 0; i < 1024; i++) { // bounded: a writer that keeps typing must not hold us here
+                int ev = Fds.poll(fd, POLLIN, 0, "terminal fd " + fd);
+                if (ev == -1) continue;
+                if ((ev & POLLIN) == 0 || (ev & (POLLERR | POLLHUP | POLLNVAL)) != 0) break;
+                int n = Fds.read(fd, buf, 0, buf.length); // one line, or 0 for an end-of-file
+                if (n == 0) out.write(eof);
+                else out.write(buf, 0, n);
+            }
+        } catch (SyscallException x) {
+            // the terminal went away: what was read stands
+        }
+        return out.toByteArray();
+    }
+
     /** Turns echo off on the terminal on {@code fd} (a password prompt); close the result to restore it. */
     public static Raw noEcho(int fd) {
         return change(fd, t -> t.set(java.lang.foreign.ValueLayout.JAVA_INT, C_LFLAG_OFFSET,
@@ -93,7 +128,11 @@ public final class Tty {
 
     /** struct termios: c_iflag, c_oflag, c_cflag, c_lflag (4 bytes each), ...; ECHO in c_lflag. */
     private static final long C_LFLAG_OFFSET = 12;
-    private static final int ECHO = 010;
+    private static final int ECHO = 010, ICANON = 02;
+    /** c_cc follows c_lflag and the 1-byte c_line; VEOF is its 5th entry */
+    private static final long C_CC_OFFSET = 17;
+    private static final int VEOF = 4;
+    private static final short POLLIN = 1, POLLERR = 8, POLLHUP = 0x10, POLLNVAL = 0x20;
 
     /** Saves the settings of the terminal on fd, applies {@code edit} to a copy, sets that; the result restores. */
     private static Raw change(int fd, java.util.function.Consumer<MemorySegment> edit) {

@@ -62,8 +62,10 @@ final class Interactive {
         boolean raw = tty && stdin && stdinIsTty(term);
         Tty.Raw mode = null;
         AutoCloseable restore = null;
+        byte[] pending = new byte[0];
         try (client) {
             if (raw) {
+                pending = Tty.takePendingInput(term.host().inFd()); // an EOF typed before raw mode: not a NUL
                 Tty.Raw m = mode = Tty.raw(term.host().inFd());
                 restore = term.host().signals().onKill(m::close); // a kill of hako must not leave the terminal raw
             }
@@ -74,6 +76,7 @@ final class Interactive {
                 ContainerCommands.proxySignals(term, engine, id);
             }
             InputStream in = stdin ? term.in() : InputStream.nullInputStream();
+            if (pending.length > 0) in = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(pending), in);
             var o = new AttachSession.Options(stdin, stdinOnce, tty ? keys : null);
             if (streams == null) return AttachSession.run(client, in, term.out(), tty ? term.out() : term.err(), o);
             return AttachSession.run(client, in, streams.out(term.out()), streams.err(term.out(), term.err(), tty), o);
