@@ -137,6 +137,7 @@ public final class ContainerCommands {
         @Option(names = "--sysctl", description = "Sysctl options") Map<String, String> sysctls = new LinkedHashMap<>();
         @Option(names = {"-t", "--tty"}, description = "Allocate a pseudo-TTY") boolean tty;
         @Option(names = {"-i", "--interactive"}, description = "Keep STDIN open even if not attached") boolean interactive;
+        @Option(names = {"-a", "--attach"}, description = "Attach to STDIN, STDOUT or STDERR") List<String> attachFlags = new ArrayList<>();
         @Option(names = "--rm", description = "Automatically remove the container when it exits") boolean rm;
         // ---- lifecycle flags (restart policy, stop signal/timeout, init, runtime)
         @Option(names = "--restart", description = "Restart policy to apply when a container exits (no, on-failure[:max-retries], always, unless-stopped)",
@@ -215,6 +216,7 @@ public final class ContainerCommands {
             o.tty = tty;
             o.interactive = interactive;
             o.stdinOnce = interactive; // docker: an attached client's stdin EOF closes the container's (not with run -d)
+            AttachStreams.parse(attachFlags, interactive, false).store(o);
             // ---- identity
             o.hostname = hostname;
             // ---- filesystem
@@ -321,7 +323,6 @@ public final class ContainerCommands {
         @Option(names = "--detach-keys", description = "Override the key sequence for detaching a container") String detachKeys;
         @Option(names = "--sig-proxy", arity = "0..1", defaultValue = "true", fallbackValue = "true",
                 description = "Proxy received signals to the process (default true)") boolean sigProxy;
-        @Option(names = {"-a", "--attach"}, description = "Attach to STDIN, STDOUT or STDERR") List<String> attachFlags = new ArrayList<>();
 
         // detached from an interactive run, nobody is left to remove it: the engine's listing does
         @Override
@@ -331,6 +332,7 @@ public final class ContainerCommands {
         RunOptions runOptions() {
             RunOptions o = super.runOptions();
             o.stdinOnce = interactive && !detach; // docker: the foreground run's stdin EOF closes the container's
+            if (detach) o.attachStdin = o.attachStdout = o.attachStderr = false; // docker: run -d attaches nothing
             return o;
         }
 
@@ -704,8 +706,10 @@ public final class ContainerCommands {
         d.put("State", state);
         d.put("Image", r.imageId());
         d.put("Name", "/" + r.name());
-        d.put("Config", Map.of("Image", r.image(), "StopSignal", r.stopSignal() == null ? "" : r.stopSignal(),
+        Map<String, Object> config = AttachStreams.inspectConfig(r.options());
+        config.putAll(Map.of("Image", r.image(), "StopSignal", r.stopSignal() == null ? "" : r.stopSignal(),
                 "Labels", new java.util.TreeMap<>(r.labels()))); // Go marshals maps sorted by key
+        d.put("Config", config);
         Map<String, Object> hostConfig = new LinkedHashMap<>(Map.of("AutoRemove", r.autoRemove()));
         RunFlagSupport.hostConfig(r.options(), hostConfig);
         d.put("HostConfig", hostConfig);

@@ -104,4 +104,57 @@ class AttachFlagCliTest {
         assertEquals("Error: invalid argument \"stdio\" for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR\n", r.err());
         assertEquals(before, hako("ps", "-a", "-q").out(), "no container was made");
     }
+
+    static final String STREAMS = "{{.Config.AttachStdin}} {{.Config.AttachStdout}} {{.Config.AttachStderr}} "
+            + "{{.Config.OpenStdin}} {{.Config.StdinOnce}}";
+
+    static String streams(String ref) {
+        Result r = hako("container", "inspect", "--format", STREAMS, ref);
+        assertEquals(0, r.code(), r.toString());
+        return r.out().trim();
+    }
+
+    @Test
+    void createKeepsTheAttachedStreamsAndStartAttachesOutputAsDocker() {
+        String name = name();
+        Result r = hako("create", "-a", "stdout", "--name", name, image, "sh", "-c", BOTH);
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().trim().matches("[0-9a-f]{64}"), "create prints the ID: " + r);
+        assertEquals("false true false false false", streams(name), "docker's Config.Attach*, OpenStdin, StdinOnce");
+        r = hako("start", "-a", name);
+        assertEquals(3, r.code(), r.toString());
+        assertEquals("out\n", r.out(), "docker's start -a attaches stdout and stderr whatever create's -a said: " + r);
+        assertEquals("err\n", r.err(), r.toString());
+
+        assertEquals(0, hako("create", "--name", name + "-both", image, "true").code());
+        assertEquals("false true true false false", streams(name + "-both"), "without -a: stdout and stderr");
+        assertEquals(0, hako("create", "-i", "-a", "stdout", "--name", name + "-i", image, "true").code());
+        assertEquals("true true false true true", streams(name + "-i"), "-i attaches stdin (and closes it once) whatever -a says");
+        Result run = hako("run", "-a", "stderr", "--name", name + "-run", image, "true");
+        assertEquals(0, run.code(), run.toString());
+        assertEquals("false false true false false", streams(name + "-run"), "run keeps them too");
+        for (String n : new String[] {name, name + "-both", name + "-i", name + "-run"}) hako("rm", "-f", n);
+    }
+
+    @Test
+    void createAttachStdinWithoutInteractiveIsTakenAsDockerTakesIt() {
+        // docker: -a stdin without -i is no error; the container's stdin is not open, so nothing is ever sent to it
+        String name = name();
+        Result r = hako("create", "-a", "stdin", "--name", name, image, "sh", "-c", "cat; echo done");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("true false false false false", streams(name));
+        r = hako("never read\n".getBytes(), "start", "-a", "-i", name);
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("done\n", r.out(), "cat saw /dev/null, not the caller's stdin: " + r);
+        hako("rm", "-f", name);
+    }
+
+    @Test
+    void createRefusesWhatRunRefuses() {
+        String before = hako("ps", "-a", "-q").out();
+        Result r = hako("create", "-a", "stdio", image, "true");
+        assertEquals(125, r.code(), r.toString());
+        assertEquals("Error: invalid argument \"stdio\" for \"-a, --attach\" flag: valid streams are STDIN, STDOUT and STDERR\n", r.err());
+        assertEquals(before, hako("ps", "-a", "-q").out(), "no container was made");
+    }
 }

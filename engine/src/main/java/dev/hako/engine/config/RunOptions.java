@@ -34,6 +34,12 @@ public final class RunOptions {
     /** docker's StdinOnce (`run -i` in the foreground): the container's stdin closes when the attached client's ends */
     public boolean stdinOnce;
 
+    // ---- attach (-a/--attach: docker's Config.AttachStdin/Stdout/Stderr, shown by inspect; `start -a` attaches
+    // stdout and stderr whatever they say, as docker's)
+    public boolean attachStdin;
+    public boolean attachStdout;
+    public boolean attachStderr;
+
     // ---- identity
     public String hostname;
     /** -l/--label KEY=VALUE */
