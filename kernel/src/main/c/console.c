@@ -89,9 +89,12 @@ void console_proxy_child(void) {
 
 int console_proxy_active(void) { return px_sock >= 0 || px_master >= 0; }
 
+/* the caller's size: its stdin's terminal, else stdout's or stderr's (exec -t without -i has /dev/null as stdin) */
 void console_proxy_winch(void) {
     struct winsize ws;
-    if (px_master >= 0 && ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(px_master, TIOCSWINSZ, &ws);
+    if (px_master < 0) return;
+    for (int fd = 0; fd < 3; fd++)
+        if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) { ioctl(px_master, TIOCSWINSZ, &ws); return; }
 }
 
 static void write_all(int fd, const char *b, ssize_t n) {

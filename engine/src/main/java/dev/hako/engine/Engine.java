@@ -508,6 +508,12 @@ public final class Engine {
      */
     public int exec(String ref, List<String> args, List<String> env, String user, String workdir, boolean detach, boolean tty,
                     Stdio stdio) {
+        return exec(ref, args, env, user, workdir, detach, tty, null, stdio);
+    }
+
+    /** @param size with {@code tty}: the pty's window size before the process runs (null: none given) */
+    public int exec(String ref, List<String> args, List<String> env, String user, String workdir, boolean detach, boolean tty,
+                    Process.ConsoleSize size, Stdio stdio) {
         ContainerRecord r = store.lookup(ref);
         if (!status(r).running()) throw new EngineException("container " + r.id() + " is not running", 1, null);
         Path dir = store.dir(r.id());
@@ -522,7 +528,7 @@ public final class Engine {
             u = new Process.User(ru.uid(), ru.gid(), null, ru.additionalGids().isEmpty() ? null : ru.additionalGids(), null);
         }
         String cwd = workdir != null && !workdir.isEmpty() ? workdir : p.cwd();
-        Process exec = new Process(tty, null, u, args, null, List.copyOf(e), cwd, p.capabilities(), p.rlimits(),
+        Process exec = new Process(tty, tty ? size : null, u, args, null, List.copyOf(e), cwd, p.capabilities(), p.rlimits(),
                 p.noNewPrivileges(), p.apparmorProfile(), p.oomScoreAdj(), p.selinuxLabel(), null, null, null);
         try {
             return runtimeFor(r).exec(r.id(), exec, new ExecOptions(null, null, 0, detach, false, stdio));

@@ -538,7 +538,7 @@ public final class ContainerCommands {
             // the executor proxies the pty to our stdio (runc's exec -t); -d has nobody to proxy to
             boolean terminal = tty && !detach;
             return Interactive.exec(caller(), terminal && interactive,
-                    () -> engine().exec(ref, command, env, user, workdir, detach, terminal, stdio));
+                    () -> engine().exec(ref, command, env, user, workdir, detach, terminal, Interactive.consoleSize(caller()), stdio));
         }
     }
 

@@ -106,6 +106,12 @@ final class Interactive {
         if (size != null) engine.consoleSize(id, size.rows(), size.cols());
     }
 
+    /** exec -t: the caller's size for the exec'd process's pty, set before it runs; null without a terminal. */
+    static dev.hako.oci.runtime.Process.ConsoleSize consoleSize(Main.Terminal term) {
+        Tty.Size size = callerSize(term);
+        return size == null ? null : new dev.hako.oci.runtime.Process.ConsoleSize(size.rows(), size.cols());
+    }
+
     /** The caller's window size to the container's pty. */
     private static void sendSize(Main.Terminal term, AttachClient client) {
         Tty.Size size = callerSize(term);

@@ -43,6 +43,24 @@ class TerminalCliTest {
     }
 
     @Test
+    void execTtySeesTheCallersSizeAtOnce() throws Exception {
+        var d = CliServiceTest.hako(true, "run", "-d", "--name", "svc-size-exec", "--network", "none", IMAGE, "sleep", "300");
+        assertThat(d.code()).as(d.describe()).isZero();
+        try {
+            for (boolean service : new boolean[] {false, true}) {
+                int runs = service ? 6 : 2;
+                // -t without -i: stdin is /dev/null, the size is stdout's terminal's (docker's)
+                String exec = String.join(" ", CliServiceTest.command("exec", "-t", "svc-size-exec", "stty", "size"));
+                String inner = "stty rows 29 cols 91; i=0; while [ $i -lt " + runs + " ]; do " + exec + "; i=$((i+1)); done";
+                String out = underScript(service, inner, false).replace("\r", "");
+                assertThat(out).as("service=" + service).isEqualTo("29 91\n".repeat(runs));
+            }
+        } finally {
+            CliServiceTest.hako(true, "rm", "-f", "svc-size-exec");
+        }
+    }
+
+    @Test
     void stdinAtEofReachesTheContainerAsEofNotAsANulByte() throws Exception {
         for (boolean service : new boolean[] {false, true}) {
             String[][] cases = {
