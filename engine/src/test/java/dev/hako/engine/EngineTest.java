@@ -79,9 +79,11 @@ class EngineTest {
         var chain = images.resolve(image).chainIds().getLast();
         Path passwd = images.layers().diffDir(chain).resolve("etc/passwd");
         String whole = Files.readString(passwd);
-        // what the next boot would see: the layer's unsynced marker from another boot, a file cut short
-        Files.writeString(images.layers().root().resolve(".unsynced").resolve(chain.encoded()),
-                "00000000-0000-0000-0000-000000000000 1\n");
+        // what the next boot would see: a layer written in another boot and never confirmed, a file cut short
+        Path layerJson = images.layers().root().resolve(chain.encoded()).resolve("layer.json");
+        var info = dev.hako.oci.Json.read(layerJson, dev.hako.image.layer.LayerStore.LayerInfo.class);
+        dev.hako.oci.Json.writeAtomic(layerJson, new dev.hako.image.layer.LayerStore.LayerInfo(info.chainId(),
+                info.diffId(), info.parent(), info.size(), "00000000-0000-0000-0000-000000000000"));
         Files.write(passwd, new byte[0]);
         var r = created(List.of("cat", "/etc/passwd"));
         engine().start(r.id());

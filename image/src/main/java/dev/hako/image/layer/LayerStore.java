@@ -26,25 +26,30 @@ import java.util.Optional;
  *   layers/&lt;chainID hex&gt;/layer.json  {@link LayerInfo}
  *   layers/.tmp/&lt;hex&gt;-&lt;random&gt;     unpacks in progress and deletions; leftovers are removed on next use
  *   layers/.locks/&lt;hex&gt;.lock        flock per chainID: concurrent unpacks of one layer (threads or processes) queue
- *   layers/.unsynced/&lt;hex&gt;         a layer whose files may not be on disk yet: "&lt;boot id&gt; &lt;CLOCK_MONOTONIC ns&gt;"
+ *   layers/.unsynced/&lt;hex&gt;         index of layers not yet confirmed on disk: "&lt;boot id&gt; &lt;CLOCK_MONOTONIC ns&gt;"
  * </pre>
  * A layer appears by one rename of a complete directory, so a crash leaves either nothing or the whole layer.
  * Only the hex is used in paths: a ':' would break overlay's lowerdir list.
  *
  * <p><b>Durability.</b> An unpacked tree is not synced before it is published: making hundreds of MB durable took
  * as long as the rest of a pull, while the tree can always be made again from its blob, which the content store
- * does sync. Instead the layer is published with an {@code .unsynced} marker, created before the rename that
- * publishes it, so a journaling filesystem keeps the marker whenever it keeps the layer. The marker goes once a
- * syncfs(2) that started after it was written returned ({@link #confirmSynced}). A marker from another boot (or
- * one the crash left empty) means the machine went down before the layer was known to be on disk: such a layer is
- * not {@link #trusted} and is unpacked again by the next {@link #unpack} of it.
+ * does sync. Instead its layer.json records the boot it was written in ({@link LayerInfo#unsyncedBoot}); once a
+ * syncfs(2) that started after the layer was published has returned, layer.json is rewritten without it
+ * ({@link #confirmSynced}). A layer of another boot that was never confirmed may have lost data when the machine
+ * went down, and one whose layer.json is missing or unreadable is incomplete: neither is {@link #trusted}, and the
+ * next {@link #unpack} of it makes it again. This needs no ordering between writes, so it holds on filesystems
+ * without a journal too (ext4 without one is common on VMs, this project's CI among them).
  */
 public final class LayerStore {
     private final Path root;
     private final SecureRandom random = new SecureRandom();
 
-    /** Metadata of one stored layer. {@code parent} is null for a base layer; {@code size} is the tar's size. */
-    public record LayerInfo(Digest chainId, Digest diffId, Digest parent, long size) {}
+    /**
+     * Metadata of one stored layer. {@code parent} is null for a base layer; {@code size} is the tar's size;
+     * {@code unsyncedBoot} is the boot id (/proc/sys/kernel/random/boot_id) the tree was written in while it is not
+     * yet confirmed on disk, null once it is.
+     */
+    public record LayerInfo(Digest chainId, Digest diffId, Digest parent, long size, String unsyncedBoot) {}
 
     /** Opens a layer blob (compressed or not) only when it must be unpacked. */
     @FunctionalInterface
@@ -84,13 +89,15 @@ public final class LayerStore {
      * The layer exists and its files can be relied on: they were synced, or written during this boot (the page cache
      * has them). A layer left unsynced by an earlier boot may have lost data in a crash and is unpacked again.
      */
-    public boolean trusted(Digest chainId) { return exists(chainId) && !suspect(hex(chainId)); }
+    public boolean trusted(Digest chainId) { return trustedInfo(chainId).isPresent(); }
 
-    public Optional<LayerInfo> info(Digest chainId) {
-        Path meta = root.resolve(hex(chainId)).resolve("layer.json");
-        if (!Files.isRegularFile(meta)) return Optional.empty();
-        return Optional.of(Json.read(meta, LayerInfo.class));
+    /** The layer's metadata if it is {@link #trusted}. */
+    public Optional<LayerInfo> trustedInfo(Digest chainId) {
+        return info(chainId).filter(i -> i.unsyncedBoot() == null || i.unsyncedBoot().equals(BootId.current()));
     }
+
+    /** The layer's metadata; empty when it is not there or its layer.json is unreadable. */
+    public Optional<LayerInfo> info(Digest chainId) { return Optional.ofNullable(readInfo(hex(chainId))); }
 
     /**
      * Makes sure the layer {@code chainId(parent, diffId)} is unpacked, unpacking {@code blob} if it is not. The
@@ -110,11 +117,10 @@ public final class LayerStore {
         Digest chain = chainId(parent, diffId);
         String hex = hex(chain);
         try (LockFile ignored = lock(hex)) {
-            Optional<LayerInfo> have = info(chain);
-            if (have.isPresent()) {
-                if (!suspect(hex)) return have.get();
-                discard(hex);   // may have lost data in a crash: made again from the blob
-            }
+            Optional<LayerInfo> have = trustedInfo(chain);
+            if (have.isPresent()) return have.get();
+            // not there, or left incomplete or unconfirmed by a machine that went down: made again from the blob
+            if (Files.exists(root.resolve(hex), java.nio.file.LinkOption.NOFOLLOW_LINKS)) discard(hex);
             Path tmpRoot = root.resolve(".tmp");
             removeLeftovers(tmpRoot, hex);
             Path tmp = tmpRoot.resolve(hex + "-" + HexFormat.of().formatHex(randomBytes()));
@@ -130,9 +136,8 @@ public final class LayerStore {
                 if (!r.diffId().equals(diffId))
                     throw new LayerException("layer " + diffId + ": content has diffID " + r.diffId()
                             + " (the image config says " + diffId + "); refusing it");
-                LayerInfo info = new LayerInfo(chain, diffId, parent, r.uncompressedSize());
+                LayerInfo info = new LayerInfo(chain, diffId, parent, r.uncompressedSize(), BootId.current());
                 Files.write(tmp.resolve("layer.json"), Json.bytes(info));
-                // before the rename: the journal never keeps the layer without its marker
                 Files.writeString(unsyncedDir().resolve(hex), BootId.current() + " " + System.nanoTime() + "\n");
                 try (RootedDir layers = RootedDir.open(root)) {
                     layers.rename(".tmp/" + tmp.getFileName(), hex, Fs.RENAME_NOREPLACE);
@@ -152,8 +157,8 @@ public final class LayerStore {
         try (var s = Files.list(root)) {
             for (Path p : s.sorted().toList()) {
                 String n = p.getFileName().toString();
-                if (n.startsWith(".") || !Files.isRegularFile(p.resolve("layer.json"))) continue;
-                out.add(Json.read(p.resolve("layer.json"), LayerInfo.class));
+                LayerInfo info = n.startsWith(".") ? null : readInfo(n);
+                if (info != null) out.add(info);
             }
         }
         return out;
@@ -183,19 +188,19 @@ public final class LayerStore {
     }
 
     /**
-     * Makes the layers written during this boot at least {@code minAge} ago durable: one syncfs(2), then their
-     * markers go. Cheap when there are none (one directory read) and, past the kernel's 30 s writeback age, when
-     * there are. Markers of earlier boots stay: those layers are unpacked again when next needed. Returns how many
-     * layers it confirmed.
+     * Confirms the layers written during this boot at least {@code minAge} ago as on disk: one syncfs(2), then each
+     * layer.json loses its {@link LayerInfo#unsyncedBoot}. Cheap when there are none (one directory read) and, past
+     * the kernel's 30 s writeback age, when there are. Layers of earlier boots are left: they are made again when
+     * next needed. Returns how many layers it confirmed.
      */
     public int confirmSynced(java.time.Duration minAge) throws IOException {
-        Path dir = root.resolve(UNSYNCED);
-        if (!Files.isDirectory(dir)) return 0;
+        Path index = root.resolve(UNSYNCED);
+        if (!Files.isDirectory(index)) return 0;
         long now = System.nanoTime();
         List<String> due = new ArrayList<>();
-        try (var s = Files.list(dir)) {
+        try (var s = Files.list(index)) {
             for (Path p : s.toList()) {
-                Marker m = Marker.read(p);
+                Pending m = Pending.read(p);
                 if (m != null && m.thisBoot() && now - m.nanos() >= minAge.toNanos()) due.add(p.getFileName().toString());
             }
         }
@@ -206,40 +211,20 @@ public final class LayerStore {
         for (String hex : due) {
             try (LockFile l = tryLock(hex)) {
                 if (l == null) continue;   // being unpacked or removed right now: a later call confirms it
-                Marker m = Marker.read(dir.resolve(hex));   // again: a new unpack may have replaced it meanwhile
-                if (m != null && m.thisBoot() && m.nanos() < syncStart) {
-                    Files.deleteIfExists(dir.resolve(hex));
+                Pending m = Pending.read(index.resolve(hex));   // again: a new unpack may have replaced it meanwhile
+                if (m == null || !m.thisBoot() || m.nanos() >= syncStart) continue;
+                LayerInfo info = readInfo(hex);
+                if (info != null && BootId.current().equals(info.unsyncedBoot())) {
+                    // no fsync: if this rewrite is lost, the layer is only made again
+                    Path meta = root.resolve(hex).resolve("layer.json"), next = meta.resolveSibling("layer.json.new");
+                    Files.write(next, Json.bytes(new LayerInfo(info.chainId(), info.diffId(), info.parent(), info.size(), null)));
+                    Files.move(next, meta, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
                     confirmed++;
                 }
+                Files.deleteIfExists(index.resolve(hex));
             }
         }
         return confirmed;
-    }
-
-    private static final String UNSYNCED = ".unsynced";
-
-    private Path unsyncedDir() throws IOException { return Files.createDirectories(root.resolve(UNSYNCED)); }
-
-    /** A marker that survived from another boot, or that a crash left unreadable, means the tree may be torn. */
-    private boolean suspect(String hex) {
-        Path p = root.resolve(UNSYNCED).resolve(hex);
-        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return false;
-        Marker m = Marker.read(p);
-        return m == null || !m.thisBoot();
-    }
-
-    /** The content of a layer's unsynced marker; null when it is missing or unreadable (a crash can empty it). */
-    private record Marker(String bootId, long nanos) {
-        boolean thisBoot() { return bootId.equals(BootId.current()); }
-
-        static Marker read(Path p) {
-            try {
-                String[] f = Files.readString(p).trim().split(" ");
-                return f.length == 2 ? new Marker(f[0], Long.parseLong(f[1])) : null;
-            } catch (IOException | RuntimeException e) {
-                return null;
-            }
-        }
     }
 
     /** Removes what interrupted unpacks and deletions left behind, skipping layers being worked on right now. */
@@ -254,6 +239,33 @@ public final class LayerStore {
         for (String hex : hexes) {
             try (LockFile l = tryLock(hex)) {
                 if (l != null) removeLeftovers(tmpRoot, hex);
+            }
+        }
+    }
+
+    private static final String UNSYNCED = ".unsynced";
+
+    private Path unsyncedDir() throws IOException { return Files.createDirectories(root.resolve(UNSYNCED)); }
+
+    /** layer.json, or null when it is missing or unreadable (a machine that went down can leave it so). */
+    private LayerInfo readInfo(String hex) {
+        try {
+            return Json.parse(Files.readAllBytes(root.resolve(hex).resolve("layer.json")), LayerInfo.class);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** An entry of the .unsynced index; null when it is unreadable. */
+    private record Pending(String bootId, long nanos) {
+        boolean thisBoot() { return bootId.equals(BootId.current()); }
+
+        static Pending read(Path p) {
+            try {
+                String[] f = Files.readString(p).trim().split(" ");
+                return f.length == 2 ? new Pending(f[0], Long.parseLong(f[1])) : null;
+            } catch (IOException | RuntimeException e) {
+                return null;
             }
         }
     }

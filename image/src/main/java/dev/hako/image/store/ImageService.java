@@ -599,8 +599,8 @@ public final class ImageService {
     long unpackOne(Descriptor layer, Digest parentChain, Digest diffId, LayerStore.BlobSource source,
                    ProgressListener progress) throws IOException {
         Digest chain = LayerStore.chainId(parentChain, diffId);
-        var have = layers.info(chain);
-        if (have.isPresent() && layers.trusted(chain)) return have.get().size();
+        var have = layers.trustedInfo(chain);
+        if (have.isPresent()) return have.get().size();
         String id = layer.digest().shortHex();
         progress.update(id, "Extracting", -1, -1);
         LayerStore.LayerInfo info = layers.unpack(parentChain, diffId, source, ExtractOptions.overlay());

@@ -137,19 +137,19 @@ class ImageServiceTest {
         ImageService s = new ImageService(root);
         ImageRecord a = importOne(s, "durable:1", "whole");
         Digest chain = a.chainIds().getFirst();
-        Path marker = s.layers().root().resolve(".unsynced").resolve(chain.encoded());
+        Path layerJson = s.layers().root().resolve(chain.encoded()).resolve("layer.json");
         Path file = s.layers().diffDir(chain).resolve("f");
         s.ensureUnpacked(a);   // trusted: nothing to do
         assertThat(file).hasContent("whole");
 
-        Files.writeString(marker, "00000000-0000-0000-0000-000000000000 1\n");   // as the next boot sees it
+        dev.hako.image.layer.LayerDurabilityTest.fromEarlierBoot(layerJson);   // as the next boot sees it
         Files.write(file, new byte[0]);
         s.ensureUnpacked(a);
         assertThat(file).hasContent("whole");
         assertThat(s.layers().trusted(chain)).isTrue();
 
         // the blob is gone too: a clear error, not a torn layer
-        Files.writeString(marker, "00000000-0000-0000-0000-000000000000 1\n");
+        dev.hako.image.layer.LayerDurabilityTest.fromEarlierBoot(layerJson);
         Digest layerBlob = s.content().readManifest(new dev.hako.oci.image.Descriptor(a.manifestMediaType(),
                 a.manifestDigest(), s.content().size(a.manifestDigest()))).layersOrEmpty().getFirst().digest();
         Files.delete(s.content().blobPath(layerBlob));
