@@ -20,25 +20,42 @@ import java.util.Optional;
  * Reads the first file that has an entry, most specific key first (host/ns/repo, host/ns, host; Docker Hub also
  * under https://index.docker.io/v1/). Writes go to one file, atomically, mode 0600, keeping other content.
  * Credential helpers work as docker's: {@code credHelpers} (per registry) first, then {@code credsStore}, then
- * {@code auths}; a helper is the program {@code docker-credential-NAME} on PATH (see {@link CredentialHelper}).
+ * {@code auths}; a helper is the program {@code docker-credential-NAME} on the user's PATH, run with the user's
+ * environment (see {@link CredentialHelper}): the CLI service passes its caller's, not its own.
  */
 public final class AuthFile {
+    private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+
     private final List<Path> readOrder;
     private final Path writeTo;
     private final String searchPath;
+    private final Map<String, String> env;
 
     /** @param readOrder files to search, first wins; @param writeTo the file login/logout change. */
-    public AuthFile(List<Path> readOrder, Path writeTo) { this(readOrder, writeTo, System.getenv("PATH")); }
+    public AuthFile(List<Path> readOrder, Path writeTo) { this(readOrder, writeTo, System.getenv()); }
 
-    /** @param searchPath the PATH credential helpers are looked up in */
+    /** @param searchPath the PATH credential helpers are looked up in (they run with this process's environment) */
     public AuthFile(List<Path> readOrder, Path writeTo, String searchPath) {
-        this.readOrder = List.copyOf(readOrder);
-        this.writeTo = writeTo;
-        this.searchPath = searchPath == null ? "/usr/local/bin:/usr/bin:/bin" : searchPath;
+        this(readOrder, writeTo, searchPath, null);
     }
 
-    /** A single file for reading and writing (tests, --authfile). */
+    /** @param env the user's environment: credential helpers are looked up on its PATH and run with it */
+    public AuthFile(List<Path> readOrder, Path writeTo, Map<String, String> env) {
+        this(readOrder, writeTo, env.get("PATH"), Map.copyOf(env));
+    }
+
+    private AuthFile(List<Path> readOrder, Path writeTo, String searchPath, Map<String, String> env) {
+        this.readOrder = List.copyOf(readOrder);
+        this.writeTo = writeTo;
+        this.searchPath = searchPath == null ? DEFAULT_PATH : searchPath;
+        this.env = env;
+    }
+
+    /** A single file for reading and writing (tests). */
     public static AuthFile of(Path file) { return new AuthFile(List.of(file), file); }
+
+    /** A single file for reading and writing (--authfile), for the user with environment {@code env}. */
+    public static AuthFile of(Path file, Map<String, String> env) { return new AuthFile(List.of(file), file, env); }
 
     /**
      * podman's lookup: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json
@@ -60,7 +77,7 @@ public final class AuthFile {
             read.add(Path.of(home, ".config", "containers", "auth.json"));
         String dockerCfg = env.get("DOCKER_CONFIG");
         read.add(dockerCfg != null && !dockerCfg.isEmpty() ? Path.of(dockerCfg, "config.json") : Path.of(home, ".docker", "config.json"));
-        return new AuthFile(read, primary, env.get("PATH"));
+        return new AuthFile(read, primary, env);
     }
 
     public static AuthFile defaults() { return defaults(System.getenv()); }
@@ -140,7 +157,7 @@ public final class AuthFile {
                 if (normalizeKey(e.getKey()).equals(host)) name = e.getValue().asText("");
         }
         if ((name == null || name.isEmpty()) && root.path("credsStore").isTextual()) name = root.path("credsStore").asText();
-        return name == null || name.isEmpty() ? null : new CredentialHelper(name, searchPath);
+        return name == null || name.isEmpty() ? null : new CredentialHelper(name, searchPath, env);
     }
 
     /** What docker hands a helper as the server: Docker Hub's legacy URL, else host[:port]. */
