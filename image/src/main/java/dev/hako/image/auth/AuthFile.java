@@ -2,23 +2,28 @@ package dev.hako.image.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hako.oci.AtomicFiles;
 import dev.hako.oci.Json;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Registry credentials in the files podman and docker use: {@code {"auths":{"host[/repo]":{"auth":"base64(user:pass)"}}}}.
  * Reads the first file that has an entry, most specific key first (host/ns/repo, host/ns, host; Docker Hub also
- * under https://index.docker.io/v1/). Writes go to one file, atomically, mode 0600, keeping other content.
+ * under https://index.docker.io/v1/). Writes go to one file, atomically, mode 0600 (its new directories 0700), keeping other content.
  * Credential helpers work as docker's: {@code credHelpers} (per registry) first, then {@code credsStore}, then
  * {@code auths}; a helper is the program {@code docker-credential-NAME} on the user's PATH, run with the user's
  * environment (see {@link CredentialHelper}): the CLI service passes its caller's, not its own.
@@ -210,12 +215,25 @@ public final class AuthFile {
         return removed;
     }
 
+    /**
+     * As docker and podman write it: missing directories mode 0700, a temp file mode 0600 from its creation (the
+     * credentials are never readable by others, not even for a moment), renamed over the file.
+     */
     private void write(ObjectNode root) {
+        Path dir = writeTo.toAbsolutePath().getParent();
+        Path tmp = dir.resolve("." + writeTo.getFileName() + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try {
-            Files.createDirectories(writeTo.toAbsolutePath().getParent());
-            AtomicFiles.write(writeTo, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
-            Files.setPosixFilePermissions(writeTo, PosixFilePermissions.fromString("rw-------"));
+            if (!Files.isDirectory(dir))
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+                ByteBuffer buf = ByteBuffer.wrap(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+                while (buf.hasRemaining()) ch.write(buf);
+                ch.force(true);
+            }
+            Files.move(tmp, writeTo, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
+            try { Files.deleteIfExists(tmp); } catch (IOException ignored) { }
             throw new AuthException("write " + writeTo + ": " + e.getMessage(), e);
         }
     }
