@@ -1,5 +1,6 @@
 package dev.hako.image.layer;
 
+import dev.hako.kernel.BootId;
 import dev.hako.kernel.fs.Fs;
 import dev.hako.kernel.fs.LockFile;
 import dev.hako.kernel.fs.RootedDir;
@@ -25,9 +26,18 @@ import java.util.Optional;
  *   layers/&lt;chainID hex&gt;/layer.json  {@link LayerInfo}
  *   layers/.tmp/&lt;hex&gt;-&lt;random&gt;     unpacks in progress and deletions; leftovers are removed on next use
  *   layers/.locks/&lt;hex&gt;.lock        flock per chainID: concurrent unpacks of one layer (threads or processes) queue
+ *   layers/.unsynced/&lt;hex&gt;         a layer whose files may not be on disk yet: "&lt;boot id&gt; &lt;CLOCK_MONOTONIC ns&gt;"
  * </pre>
  * A layer appears by one rename of a complete directory, so a crash leaves either nothing or the whole layer.
  * Only the hex is used in paths: a ':' would break overlay's lowerdir list.
+ *
+ * <p><b>Durability.</b> An unpacked tree is not synced before it is published: making hundreds of MB durable took
+ * as long as the rest of a pull, while the tree can always be made again from its blob, which the content store
+ * does sync. Instead the layer is published with an {@code .unsynced} marker, created before the rename that
+ * publishes it, so a journaling filesystem keeps the marker whenever it keeps the layer. The marker goes once a
+ * syncfs(2) that started after it was written returned ({@link #confirmSynced}). A marker from another boot (or
+ * one the crash left empty) means the machine went down before the layer was known to be on disk: such a layer is
+ * not {@link #trusted} and is unpacked again by the next {@link #unpack} of it.
  */
 public final class LayerStore {
     private final Path root;
@@ -70,6 +80,12 @@ public final class LayerStore {
 
     public boolean exists(Digest chainId) { return Files.isRegularFile(root.resolve(hex(chainId)).resolve("layer.json")); }
 
+    /**
+     * The layer exists and its files can be relied on: they were synced, or written during this boot (the page cache
+     * has them). A layer left unsynced by an earlier boot may have lost data in a crash and is unpacked again.
+     */
+    public boolean trusted(Digest chainId) { return exists(chainId) && !suspect(hex(chainId)); }
+
     public Optional<LayerInfo> info(Digest chainId) {
         Path meta = root.resolve(hex(chainId)).resolve("layer.json");
         if (!Files.isRegularFile(meta)) return Optional.empty();
@@ -87,15 +103,18 @@ public final class LayerStore {
      * of one image unpack in parallel and no layer waits for its parent.
      *
      * <p>The blob stream is read to its end after the tar: a streamed blob ({@code download → extract}) reports a
-     * wrong compressed digest only there, and then nothing is committed. The tree is written back with one
-     * syncfs(2) before it is renamed into place, so a crash leaves no layer with unwritten files.
+     * wrong compressed digest only there, and then nothing is committed. The tree is published unsynced (see the
+     * class comment); a present layer that is not {@link #trusted} is replaced.
      */
     public LayerInfo unpack(Digest parent, Digest diffId, BlobSource blob, ExtractOptions opts) throws IOException {
         Digest chain = chainId(parent, diffId);
         String hex = hex(chain);
         try (LockFile ignored = lock(hex)) {
             Optional<LayerInfo> have = info(chain);
-            if (have.isPresent()) return have.get();
+            if (have.isPresent()) {
+                if (!suspect(hex)) return have.get();
+                discard(hex);   // may have lost data in a crash: made again from the blob
+            }
             Path tmpRoot = root.resolve(".tmp");
             removeLeftovers(tmpRoot, hex);
             Path tmp = tmpRoot.resolve(hex + "-" + HexFormat.of().formatHex(randomBytes()));
@@ -112,13 +131,12 @@ public final class LayerStore {
                     throw new LayerException("layer " + diffId + ": content has diffID " + r.diffId()
                             + " (the image config says " + diffId + "); refusing it");
                 LayerInfo info = new LayerInfo(chain, diffId, parent, r.uncompressedSize());
-                // no fsync of its own: the tree is not visible yet, and the syncfs below covers it
                 Files.write(tmp.resolve("layer.json"), Json.bytes(info));
-                syncFs(tmp);
+                // before the rename: the journal never keeps the layer without its marker
+                Files.writeString(unsyncedDir().resolve(hex), BootId.current() + " " + System.nanoTime() + "\n");
                 try (RootedDir layers = RootedDir.open(root)) {
                     layers.rename(".tmp/" + tmp.getFileName(), hex, Fs.RENAME_NOREPLACE);
                 }
-                syncDir(root);
                 done = true;
                 return info;
             } finally {
@@ -148,14 +166,79 @@ public final class LayerStore {
     public boolean delete(Digest chainId) throws IOException {
         String hex = hex(chainId);
         try (LockFile ignored = lock(hex)) {
-            Path dir = root.resolve(hex);
-            if (!Files.exists(dir)) return false;
-            Path graveyard = root.resolve(".tmp").resolve(hex + "-del-" + HexFormat.of().formatHex(randomBytes()));
-            try (RootedDir layers = RootedDir.open(root)) {
-                layers.rename(hex, ".tmp/" + graveyard.getFileName(), Fs.RENAME_NOREPLACE);
-            }
-            removeTree(graveyard);
+            if (!Files.exists(root.resolve(hex))) return false;
+            discard(hex);
             return true;
+        }
+    }
+
+    /** Removes a layer (the caller holds its lock): one rename out of sight, then its files and its marker. */
+    private void discard(String hex) throws IOException {
+        Path graveyard = root.resolve(".tmp").resolve(hex + "-del-" + HexFormat.of().formatHex(randomBytes()));
+        try (RootedDir layers = RootedDir.open(root)) {
+            layers.rename(hex, ".tmp/" + graveyard.getFileName(), Fs.RENAME_NOREPLACE);
+        }
+        removeTree(graveyard);
+        Files.deleteIfExists(unsyncedDir().resolve(hex));
+    }
+
+    /**
+     * Makes the layers written during this boot at least {@code minAge} ago durable: one syncfs(2), then their
+     * markers go. Cheap when there are none (one directory read) and, past the kernel's 30 s writeback age, when
+     * there are. Markers of earlier boots stay: those layers are unpacked again when next needed. Returns how many
+     * layers it confirmed.
+     */
+    public int confirmSynced(java.time.Duration minAge) throws IOException {
+        Path dir = root.resolve(UNSYNCED);
+        if (!Files.isDirectory(dir)) return 0;
+        long now = System.nanoTime();
+        List<String> due = new ArrayList<>();
+        try (var s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                Marker m = Marker.read(p);
+                if (m != null && m.thisBoot() && now - m.nanos() >= minAge.toNanos()) due.add(p.getFileName().toString());
+            }
+        }
+        if (due.isEmpty()) return 0;
+        long syncStart = System.nanoTime();
+        syncFs(root);
+        int confirmed = 0;
+        for (String hex : due) {
+            try (LockFile l = tryLock(hex)) {
+                if (l == null) continue;   // being unpacked or removed right now: a later call confirms it
+                Marker m = Marker.read(dir.resolve(hex));   // again: a new unpack may have replaced it meanwhile
+                if (m != null && m.thisBoot() && m.nanos() < syncStart) {
+                    Files.deleteIfExists(dir.resolve(hex));
+                    confirmed++;
+                }
+            }
+        }
+        return confirmed;
+    }
+
+    private static final String UNSYNCED = ".unsynced";
+
+    private Path unsyncedDir() throws IOException { return Files.createDirectories(root.resolve(UNSYNCED)); }
+
+    /** A marker that survived from another boot, or that a crash left unreadable, means the tree may be torn. */
+    private boolean suspect(String hex) {
+        Path p = root.resolve(UNSYNCED).resolve(hex);
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return false;
+        Marker m = Marker.read(p);
+        return m == null || !m.thisBoot();
+    }
+
+    /** The content of a layer's unsynced marker; null when it is missing or unreadable (a crash can empty it). */
+    private record Marker(String bootId, long nanos) {
+        boolean thisBoot() { return bootId.equals(BootId.current()); }
+
+        static Marker read(Path p) {
+            try {
+                String[] f = Files.readString(p).trim().split(" ");
+                return f.length == 2 ? new Marker(f[0], Long.parseLong(f[1])) : null;
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
         }
     }
 
@@ -205,9 +288,9 @@ public final class LayerStore {
     private boolean syncing;
 
     /**
-     * Makes everything written so far to the store's filesystem durable (a whole unpacked tree: its files, dirs
-     * and their entries) with one syncfs(2) instead of an fsync per file. Layers of one pull finish together:
-     * a caller waits for a syncfs that started after it was called rather than issuing its own.
+     * Makes everything written so far to the store's filesystem durable (unpacked trees: their files, dirs and
+     * their entries) with one syncfs(2) instead of an fsync per file. Concurrent callers share: a caller waits for
+     * a syncfs that started after it was called rather than issuing its own.
      */
     private void syncFs(Path dir) throws IOException {
         long mine;
@@ -241,15 +324,6 @@ public final class LayerStore {
                 if (ok) syncsDone = mine;    // a failed sync covers nobody: a waiter starts its own
                 syncLock.notifyAll();
             }
-        }
-    }
-
-    private static void syncDir(Path dir) {
-        int fd = Fs.openat(Fs.AT_FDCWD, dir.toString(), Fs.O_RDONLY | Fs.O_DIRECTORY | Fs.O_CLOEXEC, 0, dir.toString());
-        try {
-            Fs.fsync(fd, dir.toString());
-        } finally {
-            Fs.close(fd);
         }
     }
 

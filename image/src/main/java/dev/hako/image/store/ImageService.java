@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hako.image.archive.ArchiveImage;
 import dev.hako.image.archive.DockerArchive;
 import dev.hako.image.archive.OciArchive;
+import dev.hako.image.content.BlobNotFoundException;
 import dev.hako.image.content.ContentStore;
 import dev.hako.image.layer.Compression;
 import dev.hako.image.layer.ExtractOptions;
@@ -559,6 +560,36 @@ public final class ImageService {
         return sizes;
     }
 
+    /**
+     * Makes sure every layer of {@code image} is unpacked and trusted before a container uses them: a layer the
+     * machine went down with before it reached the disk (see {@link LayerStore}) is unpacked again from its blob.
+     */
+    public void ensureUnpacked(ImageRecord image) {
+        confirmLayersSynced();
+        if (image.chainIds().stream().allMatch(layers::trusted)) return;
+        Manifest m = content.readManifest(new Descriptor(image.manifestMediaType(), image.manifestDigest(),
+                content.size(image.manifestDigest())));
+        try {
+            unpackAll(m, config(image), ProgressListener.NONE);
+        } catch (BlobNotFoundException e) {
+            throw new ImageException("image " + image.id().shortHex() + ": a layer must be unpacked again (the machine"
+                    + " went down before it was on disk) but its blob is gone: " + e.getMessage()
+                    + "; remove the image and pull or load it again", e);
+        }
+    }
+
+    /** How old unsynced layers must be before a syncfs confirms them: past the kernel's writeback age, it finds little. */
+    private static final Duration SYNC_GRACE = Duration.ofSeconds(35);
+
+    /** Confirms layers written a while ago as durable (cheap, see {@link LayerStore#confirmSynced}); best effort. */
+    private void confirmLayersSynced() {
+        try {
+            layers.confirmSynced(SYNC_GRACE);
+        } catch (IOException | RuntimeException e) {
+            // they stay unconfirmed, which is safe: a later call, or an unpack after a crash, deals with them
+        }
+    }
+
     /** Unpacks one layer (a no-op when it is there); docker's "Extracting" / "Pull complete". */
     long unpackOne(Descriptor layer, Digest parentChain, Digest diffId, ProgressListener progress) throws IOException {
         return unpackOne(layer, parentChain, diffId, () -> content.open(layer.digest()), progress);
@@ -569,7 +600,7 @@ public final class ImageService {
                    ProgressListener progress) throws IOException {
         Digest chain = LayerStore.chainId(parentChain, diffId);
         var have = layers.info(chain);
-        if (have.isPresent()) return have.get().size();
+        if (have.isPresent() && layers.trusted(chain)) return have.get().size();
         String id = layer.digest().shortHex();
         progress.update(id, "Extracting", -1, -1);
         LayerStore.LayerInfo info = layers.unpack(parentChain, diffId, source, ExtractOptions.overlay());
@@ -653,6 +684,7 @@ public final class ImageService {
      */
     public PullResult pull(String reference, Platform platform, ProgressListener progress, boolean tlsVerify) {
         Platform want = platform == null ? Platform.host() : platform;
+        confirmLayersSynced();
         try (RegistryClient client = client(registryOf(reference), tlsVerify);
              StreamingUnpacker streaming = new StreamingUnpacker(layers,
                      (layer, parent, diffId, source) -> unpackOne(layer, parent, diffId, source, progress))) {
