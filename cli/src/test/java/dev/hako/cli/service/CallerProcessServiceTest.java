@@ -125,9 +125,11 @@ class CallerProcessServiceTest {
             env.put("XDG_RUNTIME_DIR", "");
             env.put("REGISTRY_AUTH_FILE", "");
             env.put("DOCKER_CONFIG", "");
+            env.put("HAKO_TRACE_TIMING", "1");   // shows that the service ran them (the plain JVM has the env anyway)
 
             Result r = run(true, base, null, env, command("--authfile", authfile.toString(), "login", "-u", "hako", "-p", "s3cret", registry.host));
             assertThat(r.code()).as(r.describe()).isZero();
+            assertThat(r.err()).contains("hako front-end: acknowledged");
             assertThat(home.resolve("hakotest-creds")).as("stored by the helper in the caller's HOME").exists();
             assertThat(Files.readString(home.resolve("hakotest-creds"))).contains("s3cret");
             assertThat(Files.readString(authfile)).doesNotContain("s3cret");
@@ -138,9 +140,11 @@ class CallerProcessServiceTest {
             assertThat(hako(true, "rmi", ref).code()).isZero();
             r = run(true, base, null, env, command("pull", ref));
             assertThat(r.code()).as("the default lookup: ~/.docker/config.json's credsStore\n" + r.describe()).isZero();
+            assertThat(r.err()).contains("hako front-end: acknowledged");
             assertThat(hako(true, "rmi", ref).code()).isZero();
             r = run(true, base, null, env, command("run", "--rm", "--network", "none", ref, "true"));
             assertThat(r.code()).as("run pulls with the caller's credentials\n" + r.describe()).isZero();
+            assertThat(r.err()).contains("hako front-end: acknowledged");
 
             // the helper is nowhere on the service's own PATH: without the caller's, no credentials
             assertThat(hako(true, "rmi", ref).code()).isZero();
