@@ -780,8 +780,11 @@ public final class ImageService {
         return RegistryClient.logout(key, authFile()) ? key : null;
     }
 
-    private AuthFile authFile() { return options.authFile() != null ? AuthFile.of(options.authFile())
-            : AuthFile.defaults(options.env() != null ? options.env() : System.getenv()); }
+    /** The user's credentials; helpers in them are found on its PATH and run with its environment. */
+    private AuthFile authFile() {
+        Map<String, String> env = options.env() != null ? options.env() : System.getenv();
+        return options.authFile() != null ? AuthFile.of(options.authFile(), env) : AuthFile.defaults(env);
+    }
 
     static UncheckedIOException unchecked(IOException e) { return new UncheckedIOException(e.getMessage(), e); }
 }
