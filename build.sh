@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . ./scripts/env.sh   # finds JDK >= 25, sets JAVA_HOME
 
-# Debian packages: build tools, and the real peers the tests compare with.
-PACKAGES=(gcc libc6-dev make maven procps busybox-static runc crun podman buildah skopeo umoci conmon
+# Debian packages: build tools, the libraries hako calls through FFM (OpenSSL, ISA-L), and the real peers the
+# tests compare with.
+PACKAGES=(gcc libc6-dev make maven procps libssl3 libisal-dev busybox-static runc crun podman buildah skopeo umoci conmon
           docker-registry containernetworking-plugins slirp4netns uidmap iptables iproute2
           openssl apache2-utils hyperfine libseccomp-dev)
 missing=()

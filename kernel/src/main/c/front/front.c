@@ -14,10 +14,11 @@
  * Whenever the service can't be used before it acknowledged the request, this execs the plain JVM CLI
  * (bin/hako-runtime with HAKO_RUNTIME_SERVICE=0), so nothing is worse than without the service.
  *
- * Messages are NUL-terminated fields. Client -> service: "hako-runtime/1" cwd argc argv... envc env...
+ * Messages are NUL-terminated fields. Client -> service: "hako-runtime/1" cwd umask argc argv... envc env...
  * (+ fds 0,1,2). Service -> client: "ack"; "spawn" path closeFrom argc argv... nactions
  * (target kind fd)... (+ the LOCAL fds in order; kind L = the n-th sent fd, N = /dev/null, C = our own fd);
- * "wait" pid; "exit" code. Client replies: "pid" n | "status" s | "error" errno.
+ * "wait" pid; "exit" code. Client replies: "pid" n | "status" s | "error" errno. The umask (octal) is ours: the
+ * service's own stays 022 whoever it serves, so files it creates for us get our mode bits explicitly.
  *
  * The CLI (`hako`, magic "hako/1") also sends a 4th fd: the read end of a pipe. The service may ask
  * "catch" signo (docker's sig-proxy, SIGWINCH): from then on each such signal is written to that pipe as one
@@ -427,6 +428,10 @@ static int send_request(int s, int argc, char **argv) {
     char num[32];
     PUT(MAGIC);
     PUT(cwd);
+    mode_t mask = umask(0);   /* read it the only way there is; single-threaded, so nothing is created meanwhile */
+    umask(mask);
+    snprintf(num, sizeof num, "%04o", (unsigned) mask);
+    PUT(num);
     snprintf(num, sizeof num, "%d", argc - 1);
     PUT(num);
     for (int i = 1; i < argc; i++) PUT(argv[i]);

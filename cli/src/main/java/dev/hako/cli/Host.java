@@ -5,10 +5,11 @@ import dev.hako.runtime.cli.Caller;
 import java.nio.file.Path;
 
 /**
- * The process a command runs for, as the CLI needs to know it: where relative paths start and the environment
- * (the {@link Caller}), its stdin and stdout fds when they are real (for terminals: raw mode, window size),
- * and its signals. The plain JVM is its own host; the CLI service ({@link dev.hako.cli.service.CliService})
- * runs commands for front-end processes, so nothing here may be taken from this JVM's own process.
+ * The process a command runs for, as the CLI needs to know it: where relative paths start, the environment and
+ * the umask of the files written for it (the {@link Caller}; see {@link CallerFiles}), its stdin and stdout fds
+ * when they are real (for terminals: raw mode, window size), and its signals. The plain JVM is its own host; the
+ * CLI service ({@link dev.hako.cli.service.CliService}) runs commands for front-end processes, so nothing here may
+ * be taken from this JVM's own process.
  *
  * @param inFd  the caller's stdin as an fd of this process, or -1 when stdin is not a real fd (tests)
  * @param outFd the caller's stdout likewise

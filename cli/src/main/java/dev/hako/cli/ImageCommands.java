@@ -457,15 +457,8 @@ final class ImageCommands {
                 os.flush();
                 return 0;
             }
-            Path abs = output.toAbsolutePath();
-            Path tmp = abs.resolveSibling("." + abs.getFileName() + ".hako-save-" + ProcessHandle.current().pid());
-            try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                images().save(names, f, os);
-            } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(tmp);
-                throw e;
-            }
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // docker's mode (its temp file's), under the caller's umask
+            CallerFiles.replace(main().terminal.host(), output, CallerFiles.ARCHIVE_MODE, os -> images().save(names, f, os));
             return 0;
         }
     }

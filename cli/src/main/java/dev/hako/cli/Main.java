@@ -76,8 +76,11 @@ public final class Main implements Runnable {
     /** The streams this invocation prints to (commands that write raw bytes, e.g. cp -, export, attach, need them). */
     public Terminal terminal() { return terminal; }
 
-    /** The image service over --root, opened on first use (commands like version don't need it). */
-    dev.hako.image.store.ImageService images() {
+    /**
+     * The image service over --root, opened on first use (commands like version don't need it), with the caller's
+     * --authfile and environment (auth files, credential helpers), for every command that pulls, run too.
+     */
+    public dev.hako.image.store.ImageService images() {
         if (images == null) {
             images = new dev.hako.image.store.ImageService(root,
                     dev.hako.image.store.ImageService.Options.defaults().withAuthFile(authFile)

@@ -9,19 +9,19 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /** Debian's docker-registry on 127.0.0.1:<free port>, plain http, storage in {@code dir}; close() stops it. */
-final class Registry implements AutoCloseable {
+public final class Registry implements AutoCloseable {
     private final Process process;
-    final String host;
+    public final String host;
 
     private Registry(Process process, String host) {
         this.process = process;
         this.host = host;
     }
 
-    static Registry start(Path dir) throws IOException, InterruptedException { return start(dir, null); }
+    public static Registry start(Path dir) throws IOException, InterruptedException { return start(dir, null); }
 
     /** With {@code htpasswd} (a file) the registry asks for basic auth. */
-    static Registry start(Path dir, Path htpasswd) throws IOException, InterruptedException {
+    public static Registry start(Path dir, Path htpasswd) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

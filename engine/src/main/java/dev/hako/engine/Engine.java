@@ -26,6 +26,7 @@ import dev.hako.image.snapshot.Snapshot;
 import dev.hako.image.snapshot.Snapshotter;
 import dev.hako.image.store.ImageRecord;
 import dev.hako.image.store.ImageService;
+import dev.hako.image.store.NoSuchImageException;
 import dev.hako.kernel.exec.LaunchException;
 import dev.hako.kernel.exec.Stdio;
 import dev.hako.kernel.exec.Supervision;
@@ -170,6 +171,7 @@ public final class Engine {
     }
 
     private Path mountSnapshot(Path dir, ImageRecord image) {
+        images.ensureUnpacked(image);
         try {
             List<Path> lowers = new ArrayList<>();
             for (var chain : image.chainIds()) lowers.add(images.layers().diffDir(chain));
@@ -182,10 +184,18 @@ public final class Engine {
         }
     }
 
-    /** After a reboot the snapshot is no longer mounted: mount it again before the container starts. */
-    private void ensureMounted(Path dir) {
+    /**
+     * After a reboot the snapshot is no longer mounted: mount it again before the container starts, once the image's
+     * layers are known to be whole (an unclean shutdown may have cut off what was not on disk yet).
+     */
+    private void ensureMounted(Path dir, ContainerRecord r) {
         Path rootfs = dir.resolve("rootfs");
         if (isMountPoint(rootfs)) return;
+        try {
+            images.ensureUnpacked(images.resolve(r.imageId()));
+        } catch (NoSuchImageException e) {
+            // removed with --force while the container kept it: its layers stay as they are
+        }
         Snapshot s = Snapshot.load(dir.resolve("snapshot"));
         Snapshotter.named(s.kind()).mount(s, rootfs);
     }
@@ -258,7 +268,7 @@ public final class Engine {
         } catch (IOException e) {
             throw new UncheckedIOException("remove " + dir.resolve("exit") + ": " + e.getMessage(), e);
         }
-        ensureMounted(dir);
+        ensureMounted(dir, r);
         VolumeMounts.mountDevices(volumes.store(), dir); // device volumes are unmounted when unused, and by a reboot
         AttachSocket.writeConfig(dir, r.options().interactive);
         NetworkManager.Attaching net = network.attach(r);
@@ -613,8 +623,9 @@ public final class Engine {
 
     /** The container's root filesystem (rootfs/), mounted again if a reboot unmounted it. */
     public Path mountedRootfs(String ref) {
-        Path dir = store.dir(store.lookup(ref).id());
-        ensureMounted(dir);
+        ContainerRecord r = store.lookup(ref);
+        Path dir = store.dir(r.id());
+        ensureMounted(dir, r);
         return dir.resolve("rootfs");
     }
 

@@ -174,6 +174,20 @@ public final class Fds {
 
     public static void addSeals(int fd, int seals) { fcntl(fd, F_ADD_SEALS, seals, "fcntl(F_ADD_SEALS)"); }
 
+    /** An executable memfd holding {@code bytes}, sealed against every change. */
+    public static int sealedMemfd(String name, byte[] bytes) {
+        int fd;
+        try {
+            fd = memfdCreate(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+        } catch (SyscallException e) {
+            if (e.errno() != Errno.EINVAL) throw e;
+            fd = memfdCreate(name, MFD_CLOEXEC | MFD_ALLOW_SEALING); // kernels before 6.3
+        }
+        writeFully(fd, bytes);
+        addSeals(fd, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+        return fd;
+    }
+
     public static int seals(int fd) { return fcntl(fd, F_GET_SEALS, 0, "fcntl(F_GET_SEALS)"); }
 
     /** A close-on-exec duplicate numbered at least {@code min}. */

@@ -47,7 +47,8 @@ public final class ContainerCommands {
             if (engine == null) {
                 Path root = spec.root().findOption("--root").getValue();
                 Path runroot = spec.root().findOption("--runroot").getValue();
-                engine = new Engine(root, runroot, m -> err().println("WARNING: " + m));
+                engine = new Engine(((dev.hako.cli.Main) spec.root().userObject()).images(), root, runroot,
+                        m -> err().println("WARNING: " + m));   // pull-on-run with the caller's credentials
             }
             return engine;
         }
@@ -189,7 +190,7 @@ public final class ContainerCommands {
             RunFlagSupport.ensureImage(engine(), image, pull, platform, err());
             ContainerRecord r = engine().create(image, name, o, rm && autoRemoveOnExit());
             try {
-                RunFlagSupport.writeCidFile(cidfile, r.id());
+                RunFlagSupport.writeCidFile(cidfile, r.id(), caller().host());
             } catch (EngineException e) {
                 engine().remove(r.id(), true);
                 throw e;

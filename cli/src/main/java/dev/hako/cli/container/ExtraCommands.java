@@ -228,17 +228,10 @@ public final class ExtraCommands {
                 Committer.export(engine(), ref, rawOut());
                 return 0;
             }
-            Path tmp = output.toAbsolutePath().resolveSibling("." + output.getFileName() + ".hako-tmp");
-            try (OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-                Committer.export(engine(), ref, o);
-            } catch (IOException e) {
-                throw new EngineException("failed to export container: " + e.getMessage(), 1, e);
-            } catch (RuntimeException e) {
-                try { Files.deleteIfExists(tmp); } catch (IOException x) { e.addSuppressed(x); }
-                throw e;
-            }
             try {
-                Files.move(tmp, output, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                // docker's mode (its temp file's), under the caller's umask
+                dev.hako.cli.CallerFiles.replace(caller().host(), output, dev.hako.cli.CallerFiles.ARCHIVE_MODE,
+                        o -> Committer.export(engine(), ref, o));
             } catch (IOException e) {
                 throw new EngineException("failed to export container: " + e.getMessage(), 1, e);
             }

@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -201,10 +200,11 @@ final class RunFlagSupport {
             throw new EngineException("Container ID file found, make sure the other container isn't running or delete " + cidfile, 125, null);
     }
 
-    static void writeCidFile(String cidfile, String id) {
+    /** docker's os.Create: mode 0666 under the caller's umask. */
+    static void writeCidFile(String cidfile, String id, dev.hako.cli.Host host) {
         if (cidfile == null || cidfile.isEmpty()) return;
-        try {
-            Files.writeString(Path.of(cidfile), id, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try (var out = dev.hako.cli.CallerFiles.createNew(host, Path.of(cidfile), dev.hako.cli.CallerFiles.CREATE_MODE)) {
+            out.write(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new EngineException("failed to create the container ID file: " + e.getMessage(), 125, e);
         }

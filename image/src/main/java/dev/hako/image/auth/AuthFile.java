@@ -2,43 +2,65 @@ package dev.hako.image.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.hako.oci.AtomicFiles;
 import dev.hako.oci.Json;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Registry credentials in the files podman and docker use: {@code {"auths":{"host[/repo]":{"auth":"base64(user:pass)"}}}}.
  * Reads the first file that has an entry, most specific key first (host/ns/repo, host/ns, host; Docker Hub also
- * under https://index.docker.io/v1/). Writes go to one file, atomically, mode 0600, keeping other content.
+ * under https://index.docker.io/v1/). Writes go to one file, atomically, mode 0600 (its new directories 0700), keeping other content.
  * Credential helpers work as docker's: {@code credHelpers} (per registry) first, then {@code credsStore}, then
- * {@code auths}; a helper is the program {@code docker-credential-NAME} on PATH (see {@link CredentialHelper}).
+ * {@code auths}; a helper is the program {@code docker-credential-NAME} on the user's PATH, run with the user's
+ * environment (see {@link CredentialHelper}): the CLI service passes its caller's, not its own.
  */
 public final class AuthFile {
+    private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+
     private final List<Path> readOrder;
     private final Path writeTo;
     private final String searchPath;
+    private final Map<String, String> env;
 
     /** @param readOrder files to search, first wins; @param writeTo the file login/logout change. */
-    public AuthFile(List<Path> readOrder, Path writeTo) { this(readOrder, writeTo, System.getenv("PATH")); }
+    public AuthFile(List<Path> readOrder, Path writeTo) { this(readOrder, writeTo, System.getenv()); }
 
-    /** @param searchPath the PATH credential helpers are looked up in */
+    /** @param searchPath the PATH credential helpers are looked up in (they run with this process's environment) */
     public AuthFile(List<Path> readOrder, Path writeTo, String searchPath) {
-        this.readOrder = List.copyOf(readOrder);
-        this.writeTo = writeTo;
-        this.searchPath = searchPath == null ? "/usr/local/bin:/usr/bin:/bin" : searchPath;
+        this(readOrder, writeTo, searchPath, null);
     }
 
-    /** A single file for reading and writing (tests, --authfile). */
+    /** @param env the user's environment: credential helpers are looked up on its PATH and run with it */
+    public AuthFile(List<Path> readOrder, Path writeTo, Map<String, String> env) {
+        this(readOrder, writeTo, env.get("PATH"), Map.copyOf(env));
+    }
+
+    private AuthFile(List<Path> readOrder, Path writeTo, String searchPath, Map<String, String> env) {
+        this.readOrder = List.copyOf(readOrder);
+        this.writeTo = writeTo;
+        this.searchPath = searchPath == null ? DEFAULT_PATH : searchPath;
+        this.env = env;
+    }
+
+    /** A single file for reading and writing (tests). */
     public static AuthFile of(Path file) { return new AuthFile(List.of(file), file); }
+
+    /** A single file for reading and writing (--authfile), for the user with environment {@code env}. */
+    public static AuthFile of(Path file, Map<String, String> env) { return new AuthFile(List.of(file), file, env); }
 
     /**
      * podman's lookup: $REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json
@@ -60,7 +82,7 @@ public final class AuthFile {
             read.add(Path.of(home, ".config", "containers", "auth.json"));
         String dockerCfg = env.get("DOCKER_CONFIG");
         read.add(dockerCfg != null && !dockerCfg.isEmpty() ? Path.of(dockerCfg, "config.json") : Path.of(home, ".docker", "config.json"));
-        return new AuthFile(read, primary, env.get("PATH"));
+        return new AuthFile(read, primary, env);
     }
 
     public static AuthFile defaults() { return defaults(System.getenv()); }
@@ -140,7 +162,7 @@ public final class AuthFile {
                 if (normalizeKey(e.getKey()).equals(host)) name = e.getValue().asText("");
         }
         if ((name == null || name.isEmpty()) && root.path("credsStore").isTextual()) name = root.path("credsStore").asText();
-        return name == null || name.isEmpty() ? null : new CredentialHelper(name, searchPath);
+        return name == null || name.isEmpty() ? null : new CredentialHelper(name, searchPath, env);
     }
 
     /** What docker hands a helper as the server: Docker Hub's legacy URL, else host[:port]. */
@@ -193,12 +215,25 @@ public final class AuthFile {
         return removed;
     }
 
+    /**
+     * As docker and podman write it: missing directories mode 0700, a temp file mode 0600 from its creation (the
+     * credentials are never readable by others, not even for a moment), renamed over the file.
+     */
     private void write(ObjectNode root) {
+        Path dir = writeTo.toAbsolutePath().getParent();
+        Path tmp = dir.resolve("." + writeTo.getFileName() + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try {
-            Files.createDirectories(writeTo.toAbsolutePath().getParent());
-            AtomicFiles.write(writeTo, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
-            Files.setPosixFilePermissions(writeTo, PosixFilePermissions.fromString("rw-------"));
+            if (!Files.isDirectory(dir))
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+                ByteBuffer buf = ByteBuffer.wrap(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+                while (buf.hasRemaining()) ch.write(buf);
+                ch.force(true);
+            }
+            Files.move(tmp, writeTo, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
+            try { Files.deleteIfExists(tmp); } catch (IOException ignored) { }
             throw new AuthException("write " + writeTo + ": " + e.getMessage(), e);
         }
     }

@@ -22,11 +22,14 @@ final class CredentialHelper {
     private static final String TOKEN_USER = "<token>";
     private final String name;
     private final String searchPath;
+    private final Map<String, String> env;
 
-    CredentialHelper(String name, String searchPath) {
+    /** @param env the environment the helper runs with (the user's: HOME, its keyring's variables); null = ours */
+    CredentialHelper(String name, String searchPath, Map<String, String> env) {
         if (!name.matches("[A-Za-z0-9._-]+")) throw new AuthException("credential helper name \"" + name + "\" is not valid");
         this.name = name;
         this.searchPath = searchPath;
+        this.env = env;
     }
 
     private String program() { return "docker-credential-" + name; }
@@ -77,7 +80,12 @@ final class CredentialHelper {
     private Result run(String verb, String input) {
         Path exe = find();
         try {
-            Process p = new ProcessBuilder(List.of(exe.toString(), verb)).redirectErrorStream(true).start();
+            ProcessBuilder pb = new ProcessBuilder(List.of(exe.toString(), verb)).redirectErrorStream(true);
+            if (env != null) {
+                pb.environment().clear();
+                pb.environment().putAll(env);
+            }
+            Process p = pb.start();
             try (var in = p.getOutputStream()) {
                 in.write(input.getBytes(StandardCharsets.UTF_8));
             } catch (IOException e) {

@@ -1,6 +1,7 @@
 package dev.hako.image.layer;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import dev.hako.kernel.compress.IsalGzip;
 import dev.hako.oci.image.MediaTypes;
 
 import java.io.BufferedInputStream;
@@ -43,7 +44,7 @@ public enum Compression {
         return NONE;
     }
 
-    /** A stream of the uncompressed tar; the compression is detected from the content. */
+    /** A stream of the uncompressed tar; the compression is detected from the content. gzip is ISA-L's when it is there. */
     public static InputStream decompress(InputStream raw) throws IOException {
         BufferedInputStream in = raw instanceof BufferedInputStream b ? b : new BufferedInputStream(raw, BUFFER);
         in.mark(4);
@@ -53,7 +54,7 @@ public enum Compression {
         in.reset();
         return switch (detect(head, n)) {
             case NONE -> in;
-            case GZIP -> new GZIPInputStream(in, BUFFER);
+            case GZIP -> IsalGzip.available() ? IsalGzip.decompress(in) : new GZIPInputStream(in, BUFFER);
             case ZSTD -> new ZstdInputStreamNoFinalizer(in);
         };
     }

@@ -1,6 +1,5 @@
 package dev.hako.image.layer;
 
-import dev.hako.image.content.Writeback;
 import dev.hako.kernel.Errno;
 import dev.hako.kernel.SyscallException;
 import dev.hako.kernel.fs.Fs;
@@ -34,8 +33,6 @@ public final class LayerExtractor {
     private static final int BUF = 1 << 18;
     /** The most one write(2) of file data takes (a read-ahead chunk). */
     private static final int APPEND_MAX = 1 << 20;
-    /** A file's last bytes are handed to writeback when there are at least this many. */
-    private static final long WRITEBACK_TAIL_MIN = 256 << 10;
 
     private final RootedDir root;
     private final ExtractOptions opts;
@@ -352,11 +349,7 @@ public final class LayerExtractor {
                 for (long[] seg : e.sparse()) copySparse(tar, fd, seg[0], seg[1], what);
                 Fs.ftruncate(fd, e.realSize(), what);
             } else {
-                long size = tar.remaining();
-                long kicked = append(tar, fd, size, what);
-                // the tail the copy did not hand to writeback yet; smaller files are left to the final syncfs
-                long tail = size - kicked;
-                if (tail >= WRITEBACK_TAIL_MIN) Writeback.start(fd, kicked, tail);
+                append(tar, fd, tar.remaining(), what);
             }
             Fs.fchown(fd, (int) e.uid(), (int) e.gid(), what);
             Fs.fchmod(fd, e.mode() & 07777, what);
@@ -387,24 +380,14 @@ public final class LayerExtractor {
         }
     }
 
-    /**
-     * Appends len entry bytes to fd, written from the read-ahead's chunks in place (no copy in between); returns
-     * how many of them were handed to writeback.
-     */
-    private long append(TarReader tar, int fd, long len, String what) throws IOException {
+    /** Appends len entry bytes to fd, written from the read-ahead's chunks in place (no copy in between). */
+    private void append(TarReader tar, int fd, long len, String what) throws IOException {
         ChunkInputStream.Sink write = (b, off, n) -> Fs.writeFully(fd, b, off, n, -1, what);
-        long written = 0, kicked = 0;
-        while (written < len) {
+        for (long written = 0; written < len; ) {
             int n = tar.lend((int) Math.min(len - written, APPEND_MAX), heap, write);
             if (n < 0) throw new java.io.EOFException("tar: archive truncated inside an entry");
             written += n;
-            // large files go to disk while the rest of the layer streams in (see Writeback)
-            if (written - kicked >= Writeback.STEP) {
-                Writeback.start(fd, kicked, written - kicked);
-                kicked = written;
-            }
         }
-        return kicked;
     }
 
     private static boolean allZero(byte[] b, int n) {

@@ -1,5 +1,6 @@
 package dev.hako.image.layer;
 
+import dev.hako.kernel.BootId;
 import dev.hako.kernel.fs.Fs;
 import dev.hako.kernel.fs.LockFile;
 import dev.hako.kernel.fs.RootedDir;
@@ -25,16 +26,30 @@ import java.util.Optional;
  *   layers/&lt;chainID hex&gt;/layer.json  {@link LayerInfo}
  *   layers/.tmp/&lt;hex&gt;-&lt;random&gt;     unpacks in progress and deletions; leftovers are removed on next use
  *   layers/.locks/&lt;hex&gt;.lock        flock per chainID: concurrent unpacks of one layer (threads or processes) queue
+ *   layers/.unsynced/&lt;hex&gt;         index of layers not yet confirmed on disk: "&lt;boot id&gt; &lt;CLOCK_MONOTONIC ns&gt;"
  * </pre>
- * A layer appears by one rename of a complete directory, so a crash leaves either nothing or the whole layer.
+ * A layer appears by one rename of a complete directory: no reader ever sees a half-made one.
  * Only the hex is used in paths: a ':' would break overlay's lowerdir list.
+ *
+ * <p><b>Durability.</b> An unpacked tree is not synced before it is published: making hundreds of MB durable took
+ * as long as the rest of a pull, while the tree can always be made again from its blob, which the content store
+ * does sync. Instead its layer.json records the boot it was written in ({@link LayerInfo#unsyncedBoot}); once a
+ * syncfs(2) that started after the layer was published has returned, layer.json is rewritten without it
+ * ({@link #confirmSynced}). A layer of another boot that was never confirmed may have lost data when the machine
+ * went down, and one whose layer.json is missing or unreadable is incomplete: neither is {@link #trusted}, and the
+ * next {@link #unpack} of it makes it again. This needs no ordering between writes, so it holds on filesystems
+ * without a journal too (ext4 without one is common on VMs, this project's CI among them).
  */
 public final class LayerStore {
     private final Path root;
     private final SecureRandom random = new SecureRandom();
 
-    /** Metadata of one stored layer. {@code parent} is null for a base layer; {@code size} is the tar's size. */
-    public record LayerInfo(Digest chainId, Digest diffId, Digest parent, long size) {}
+    /**
+     * Metadata of one stored layer. {@code parent} is null for a base layer; {@code size} is the tar's size;
+     * {@code unsyncedBoot} is the boot id (/proc/sys/kernel/random/boot_id) the tree was written in while it is not
+     * yet confirmed on disk, null once it is.
+     */
+    public record LayerInfo(Digest chainId, Digest diffId, Digest parent, long size, String unsyncedBoot) {}
 
     /** Opens a layer blob (compressed or not) only when it must be unpacked. */
     @FunctionalInterface
@@ -70,11 +85,19 @@ public final class LayerStore {
 
     public boolean exists(Digest chainId) { return Files.isRegularFile(root.resolve(hex(chainId)).resolve("layer.json")); }
 
-    public Optional<LayerInfo> info(Digest chainId) {
-        Path meta = root.resolve(hex(chainId)).resolve("layer.json");
-        if (!Files.isRegularFile(meta)) return Optional.empty();
-        return Optional.of(Json.read(meta, LayerInfo.class));
+    /**
+     * The layer exists and its files can be relied on: they were synced, or written during this boot (the page cache
+     * has them). A layer left unsynced by an earlier boot may have lost data in a crash and is unpacked again.
+     */
+    public boolean trusted(Digest chainId) { return trustedInfo(chainId).isPresent(); }
+
+    /** The layer's metadata if it is {@link #trusted}. */
+    public Optional<LayerInfo> trustedInfo(Digest chainId) {
+        return info(chainId).filter(i -> i.unsyncedBoot() == null || i.unsyncedBoot().equals(BootId.current()));
     }
+
+    /** The layer's metadata; empty when it is not there or its layer.json is unreadable. */
+    public Optional<LayerInfo> info(Digest chainId) { return Optional.ofNullable(readInfo(hex(chainId))); }
 
     /**
      * Makes sure the layer {@code chainId(parent, diffId)} is unpacked, unpacking {@code blob} if it is not. The
@@ -87,15 +110,17 @@ public final class LayerStore {
      * of one image unpack in parallel and no layer waits for its parent.
      *
      * <p>The blob stream is read to its end after the tar: a streamed blob ({@code download → extract}) reports a
-     * wrong compressed digest only there, and then nothing is committed. The tree is written back with one
-     * syncfs(2) before it is renamed into place, so a crash leaves no layer with unwritten files.
+     * wrong compressed digest only there, and then nothing is committed. The tree is published unsynced (see the
+     * class comment); a present layer that is not {@link #trusted} is replaced.
      */
     public LayerInfo unpack(Digest parent, Digest diffId, BlobSource blob, ExtractOptions opts) throws IOException {
         Digest chain = chainId(parent, diffId);
         String hex = hex(chain);
         try (LockFile ignored = lock(hex)) {
-            Optional<LayerInfo> have = info(chain);
+            Optional<LayerInfo> have = trustedInfo(chain);
             if (have.isPresent()) return have.get();
+            // not there, or left incomplete or unconfirmed by a machine that went down: made again from the blob
+            if (Files.exists(root.resolve(hex), java.nio.file.LinkOption.NOFOLLOW_LINKS)) discard(hex);
             Path tmpRoot = root.resolve(".tmp");
             removeLeftovers(tmpRoot, hex);
             Path tmp = tmpRoot.resolve(hex + "-" + HexFormat.of().formatHex(randomBytes()));
@@ -111,14 +136,12 @@ public final class LayerStore {
                 if (!r.diffId().equals(diffId))
                     throw new LayerException("layer " + diffId + ": content has diffID " + r.diffId()
                             + " (the image config says " + diffId + "); refusing it");
-                LayerInfo info = new LayerInfo(chain, diffId, parent, r.uncompressedSize());
-                // no fsync of its own: the tree is not visible yet, and the syncfs below covers it
+                LayerInfo info = new LayerInfo(chain, diffId, parent, r.uncompressedSize(), BootId.current());
                 Files.write(tmp.resolve("layer.json"), Json.bytes(info));
-                syncFs(tmp);
+                Files.writeString(unsyncedDir().resolve(hex), BootId.current() + " " + System.nanoTime() + "\n");
                 try (RootedDir layers = RootedDir.open(root)) {
                     layers.rename(".tmp/" + tmp.getFileName(), hex, Fs.RENAME_NOREPLACE);
                 }
-                syncDir(root);
                 done = true;
                 return info;
             } finally {
@@ -134,8 +157,8 @@ public final class LayerStore {
         try (var s = Files.list(root)) {
             for (Path p : s.sorted().toList()) {
                 String n = p.getFileName().toString();
-                if (n.startsWith(".") || !Files.isRegularFile(p.resolve("layer.json"))) continue;
-                out.add(Json.read(p.resolve("layer.json"), LayerInfo.class));
+                LayerInfo info = n.startsWith(".") ? null : readInfo(n);
+                if (info != null) out.add(info);
             }
         }
         return out;
@@ -148,15 +171,60 @@ public final class LayerStore {
     public boolean delete(Digest chainId) throws IOException {
         String hex = hex(chainId);
         try (LockFile ignored = lock(hex)) {
-            Path dir = root.resolve(hex);
-            if (!Files.exists(dir)) return false;
-            Path graveyard = root.resolve(".tmp").resolve(hex + "-del-" + HexFormat.of().formatHex(randomBytes()));
-            try (RootedDir layers = RootedDir.open(root)) {
-                layers.rename(hex, ".tmp/" + graveyard.getFileName(), Fs.RENAME_NOREPLACE);
-            }
-            removeTree(graveyard);
+            if (!Files.exists(root.resolve(hex))) return false;
+            discard(hex);
             return true;
         }
+    }
+
+    /** Removes a layer (the caller holds its lock): one rename out of sight, then its files and its marker. */
+    private void discard(String hex) throws IOException {
+        Path graveyard = root.resolve(".tmp").resolve(hex + "-del-" + HexFormat.of().formatHex(randomBytes()));
+        try (RootedDir layers = RootedDir.open(root)) {
+            layers.rename(hex, ".tmp/" + graveyard.getFileName(), Fs.RENAME_NOREPLACE);
+        }
+        removeTree(graveyard);
+        Files.deleteIfExists(unsyncedDir().resolve(hex));
+    }
+
+    /**
+     * Confirms the layers written during this boot at least {@code minAge} ago as on disk: one syncfs(2), then each
+     * layer.json loses its {@link LayerInfo#unsyncedBoot}. Cheap when there are none (one directory read) and, past
+     * the kernel's 30 s writeback age, when there are. Layers of earlier boots are left: they are made again when
+     * next needed. Returns how many layers it confirmed.
+     */
+    public int confirmSynced(java.time.Duration minAge) throws IOException {
+        Path index = root.resolve(UNSYNCED);
+        if (!Files.isDirectory(index)) return 0;
+        long now = System.nanoTime();
+        List<String> due = new ArrayList<>();
+        try (var s = Files.list(index)) {
+            for (Path p : s.toList()) {
+                Pending m = Pending.read(p);
+                if (m != null && m.thisBoot() && now - m.nanos() >= minAge.toNanos()) due.add(p.getFileName().toString());
+            }
+        }
+        if (due.isEmpty()) return 0;
+        long syncStart = System.nanoTime();
+        syncFs(root);
+        int confirmed = 0;
+        for (String hex : due) {
+            try (LockFile l = tryLock(hex)) {
+                if (l == null) continue;   // being unpacked or removed right now: a later call confirms it
+                Pending m = Pending.read(index.resolve(hex));   // again: a new unpack may have replaced it meanwhile
+                if (m == null || !m.thisBoot() || m.nanos() >= syncStart) continue;
+                LayerInfo info = readInfo(hex);
+                if (info != null && BootId.current().equals(info.unsyncedBoot())) {
+                    // no fsync: if this rewrite is lost, the layer is only made again
+                    Path meta = root.resolve(hex).resolve("layer.json"), next = meta.resolveSibling("layer.json.new");
+                    Files.write(next, Json.bytes(new LayerInfo(info.chainId(), info.diffId(), info.parent(), info.size(), null)));
+                    Files.move(next, meta, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    confirmed++;
+                }
+                Files.deleteIfExists(index.resolve(hex));
+            }
+        }
+        return confirmed;
     }
 
     /** Removes what interrupted unpacks and deletions left behind, skipping layers being worked on right now. */
@@ -171,6 +239,33 @@ public final class LayerStore {
         for (String hex : hexes) {
             try (LockFile l = tryLock(hex)) {
                 if (l != null) removeLeftovers(tmpRoot, hex);
+            }
+        }
+    }
+
+    private static final String UNSYNCED = ".unsynced";
+
+    private Path unsyncedDir() throws IOException { return Files.createDirectories(root.resolve(UNSYNCED)); }
+
+    /** layer.json, or null when it is missing or unreadable (a machine that went down can leave it so). */
+    private LayerInfo readInfo(String hex) {
+        try {
+            return Json.parse(Files.readAllBytes(root.resolve(hex).resolve("layer.json")), LayerInfo.class);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** An entry of the .unsynced index; null when it is unreadable. */
+    private record Pending(String bootId, long nanos) {
+        boolean thisBoot() { return bootId.equals(BootId.current()); }
+
+        static Pending read(Path p) {
+            try {
+                String[] f = Files.readString(p).trim().split(" ");
+                return f.length == 2 ? new Pending(f[0], Long.parseLong(f[1])) : null;
+            } catch (IOException | RuntimeException e) {
+                return null;
             }
         }
     }
@@ -205,9 +300,9 @@ public final class LayerStore {
     private boolean syncing;
 
     /**
-     * Makes everything written so far to the store's filesystem durable (a whole unpacked tree: its files, dirs
-     * and their entries) with one syncfs(2) instead of an fsync per file. Layers of one pull finish together:
-     * a caller waits for a syncfs that started after it was called rather than issuing its own.
+     * Makes everything written so far to the store's filesystem durable (unpacked trees: their files, dirs and
+     * their entries) with one syncfs(2) instead of an fsync per file. Concurrent callers share: a caller waits for
+     * a syncfs that started after it was called rather than issuing its own.
      */
     private void syncFs(Path dir) throws IOException {
         long mine;
@@ -241,15 +336,6 @@ public final class LayerStore {
                 if (ok) syncsDone = mine;    // a failed sync covers nobody: a waiter starts its own
                 syncLock.notifyAll();
             }
-        }
-    }
-
-    private static void syncDir(Path dir) {
-        int fd = Fs.openat(Fs.AT_FDCWD, dir.toString(), Fs.O_RDONLY | Fs.O_DIRECTORY | Fs.O_CLOEXEC, 0, dir.toString());
-        try {
-            Fs.fsync(fd, dir.toString());
-        } finally {
-            Fs.close(fd);
         }
     }
 

@@ -35,7 +35,6 @@ final class Puller {
     }
 
     PullResult pull(Reference ref) {
-        warmUpSha256();
         List<RegistriesConf.Endpoint> endpoints;
         try {
             endpoints = client.registries().pullEndpoints(ref);
@@ -149,24 +148,6 @@ final class Puller {
             if (!d.equals(manifest.config().digest().toString())) { blobs.add(descs.get(i)); index.add(i); }
         });
         fetchAll(src, blobs, index, taps == null ? null : (i, d) -> taps.open(manifest, config, i, d));
-    }
-
-    private static volatile boolean warm;
-
-    /**
-     * SHA-256 runs on the CPU's SHA instructions only in C2-compiled code, and blobs are hashed in few large
-     * updates, too few for the JIT to compile the update path soon: the first hundreds of MB would be hashed by
-     * the plain Java code, several times slower. Many tiny updates, while the manifest is fetched, get it compiled.
-     */
-    private static void warmUpSha256() {
-        if (warm) return;
-        warm = true;
-        Thread.ofPlatform().daemon().name("hako-sha256-warm-up").start(() -> {
-            java.security.MessageDigest md = dev.hako.oci.image.Digest.messageDigest(dev.hako.oci.image.Digest.SHA256);
-            byte[] b = new byte[128];
-            for (int i = 0; i < 30_000; i++) md.update(b, 0, b.length);
-            md.digest();
-        });
     }
 
     private void fetchAll(Reference src, List<Descriptor> blobs, List<Integer> index,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hako.image.archive.ArchiveImage;
 import dev.hako.image.archive.DockerArchive;
 import dev.hako.image.archive.OciArchive;
+import dev.hako.image.content.BlobNotFoundException;
 import dev.hako.image.content.ContentStore;
 import dev.hako.image.layer.Compression;
 import dev.hako.image.layer.ExtractOptions;
@@ -556,7 +557,54 @@ public final class ImageService {
         }
         List<Long> sizes = new ArrayList<>();
         for (var j : jobs) sizes.add(join(j));
+        confirmLater();
         return sizes;
+    }
+
+    /**
+     * Confirms what was just unpacked once the kernel has written it back, so a clean reboot finds it confirmed: a
+     * daemon thread that only a long-lived JVM (the CLI service, an embedding application) lives to run. Otherwise
+     * the next command that needs the layers confirms them, or after a reboot unpacks them again.
+     */
+    private void confirmLater() {
+        Thread.ofVirtual().name("hako-layer-confirm").start(() -> {
+            try {
+                Thread.sleep(SYNC_GRACE.plusSeconds(5));
+            } catch (InterruptedException e) {
+                return;
+            }
+            confirmLayersSynced();
+        });
+    }
+
+    /**
+     * Makes sure every layer of {@code image} is unpacked and trusted before a container uses them: a layer the
+     * machine went down with before it reached the disk (see {@link LayerStore}) is unpacked again from its blob.
+     */
+    public void ensureUnpacked(ImageRecord image) {
+        confirmLayersSynced();
+        if (image.chainIds().stream().allMatch(layers::trusted)) return;
+        Manifest m = content.readManifest(new Descriptor(image.manifestMediaType(), image.manifestDigest(),
+                content.size(image.manifestDigest())));
+        try {
+            unpackAll(m, config(image), ProgressListener.NONE);
+        } catch (BlobNotFoundException e) {
+            throw new ImageException("image " + image.id().shortHex() + ": a layer must be unpacked again (the machine"
+                    + " went down before it was on disk) but its blob is gone: " + e.getMessage()
+                    + "; remove the image and pull or load it again", e);
+        }
+    }
+
+    /** How old unsynced layers must be before a syncfs confirms them: past the kernel's writeback age, it finds little. */
+    private static final Duration SYNC_GRACE = Duration.ofSeconds(35);
+
+    /** Confirms layers written a while ago as durable (cheap, see {@link LayerStore#confirmSynced}); best effort. */
+    private void confirmLayersSynced() {
+        try {
+            layers.confirmSynced(SYNC_GRACE);
+        } catch (IOException | RuntimeException e) {
+            // they stay unconfirmed, which is safe: a later call, or an unpack after a crash, deals with them
+        }
     }
 
     /** Unpacks one layer (a no-op when it is there); docker's "Extracting" / "Pull complete". */
@@ -568,7 +616,7 @@ public final class ImageService {
     long unpackOne(Descriptor layer, Digest parentChain, Digest diffId, LayerStore.BlobSource source,
                    ProgressListener progress) throws IOException {
         Digest chain = LayerStore.chainId(parentChain, diffId);
-        var have = layers.info(chain);
+        var have = layers.trustedInfo(chain);
         if (have.isPresent()) return have.get().size();
         String id = layer.digest().shortHex();
         progress.update(id, "Extracting", -1, -1);
@@ -653,6 +701,7 @@ public final class ImageService {
      */
     public PullResult pull(String reference, Platform platform, ProgressListener progress, boolean tlsVerify) {
         Platform want = platform == null ? Platform.host() : platform;
+        confirmLayersSynced();
         try (RegistryClient client = client(registryOf(reference), tlsVerify);
              StreamingUnpacker streaming = new StreamingUnpacker(layers,
                      (layer, parent, diffId, source) -> unpackOne(layer, parent, diffId, source, progress))) {
@@ -748,8 +797,11 @@ public final class ImageService {
         return RegistryClient.logout(key, authFile()) ? key : null;
     }
 
-    private AuthFile authFile() { return options.authFile() != null ? AuthFile.of(options.authFile())
-            : AuthFile.defaults(options.env() != null ? options.env() : System.getenv()); }
+    /** The user's credentials; helpers in them are found on its PATH and run with its environment. */
+    private AuthFile authFile() {
+        Map<String, String> env = options.env() != null ? options.env() : System.getenv();
+        return options.authFile() != null ? AuthFile.of(options.authFile(), env) : AuthFile.defaults(env);
+    }
 
     static UncheckedIOException unchecked(IOException e) { return new UncheckedIOException(e.getMessage(), e); }
 }

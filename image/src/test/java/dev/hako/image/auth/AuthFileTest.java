@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +72,34 @@ class AuthFileTest {
         Files.writeString(p, "[]");
         assertThatThrownBy(() -> f.lookup("c.io", null)).hasMessageContaining("not a JSON object");
         assertThatThrownBy(() -> Credentials.basic("a:b", "c")).hasMessageContaining("must not contain ':'");
+    }
+
+    /** A helper is found on the user's PATH and runs with the user's environment only (the CLI service's caller's). */
+    @Test
+    void credentialHelpersRunWithTheGivenEnvironment() throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("userbin"));
+        Path h = bin.resolve("docker-credential-envtest");
+        Files.writeString(h, "#!/bin/sh\nread s\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"%s\",\"Secret\":\"%s\"}' \"$s\" \"$HOME\" \"${JAVA_HOME:-none}\"\n");
+        h.toFile().setExecutable(true);
+        Path cfg = tmp.resolve("env.json");
+        Files.writeString(cfg, "{\"credsStore\":\"envtest\"}");
+        AuthFile f = AuthFile.of(cfg, Map.of("PATH", bin + ":/usr/bin:/bin", "HOME", "/the/users/home"));
+        assertThat(f.lookup("e.example", null)).contains(new Credentials("/the/users/home", "none", null));
+        assertThat(AuthFile.of(cfg, Map.of("PATH", "/usr/bin:/bin")).lookup("e.example", null))
+                .as("not on the user's PATH: no helper").isEmpty();
+    }
+
+    /** docker's and podman's modes: the credentials' file 0600 and its new directories 0700, whatever the umask. */
+    @Test
+    void storeCreatesPrivateFileAndDirectories() throws Exception {
+        Path p = tmp.resolve("new/containers/auth.json");
+        AuthFile.of(p).store("b.io", Credentials.basic("me", "pw"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p.getParent()))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("new")))).isEqualTo("rwx------");
+        try (var s = Files.list(p.getParent())) {
+            assertThat(s.map(f -> f.getFileName().toString())).containsExactly("auth.json");
+        }
     }
 
     @Test

@@ -130,4 +130,30 @@ class ImageServiceTest {
             assertThat(dev.hako.oci.image.Digest.sha256(in.readAllBytes())).isEqualTo(a.diffIds().getFirst());
         }
     }
+
+    /** A layer the machine went down with before it was on disk is unpacked again from its blob before a container uses it. */
+    @Test
+    void ensureUnpackedRemakesALayerLeftUnsyncedByAnEarlierBoot() throws Exception {
+        ImageService s = new ImageService(root);
+        ImageRecord a = importOne(s, "durable:1", "whole");
+        Digest chain = a.chainIds().getFirst();
+        Path layerJson = s.layers().root().resolve(chain.encoded()).resolve("layer.json");
+        Path file = s.layers().diffDir(chain).resolve("f");
+        s.ensureUnpacked(a);   // trusted: nothing to do
+        assertThat(file).hasContent("whole");
+
+        dev.hako.image.layer.LayerDurabilityTest.fromEarlierBoot(layerJson);   // as the next boot sees it
+        Files.write(file, new byte[0]);
+        s.ensureUnpacked(a);
+        assertThat(file).hasContent("whole");
+        assertThat(s.layers().trusted(chain)).isTrue();
+
+        // the blob is gone too: a clear error, not a torn layer
+        dev.hako.image.layer.LayerDurabilityTest.fromEarlierBoot(layerJson);
+        Digest layerBlob = s.content().readManifest(new dev.hako.oci.image.Descriptor(a.manifestMediaType(),
+                a.manifestDigest(), s.content().size(a.manifestDigest()))).layersOrEmpty().getFirst().digest();
+        Files.delete(s.content().blobPath(layerBlob));
+        assertThatThrownBy(() -> s.ensureUnpacked(a)).isInstanceOf(ImageException.class)
+                .hasMessageContaining("pull or load it again").hasMessageContaining(layerBlob.encoded());
+    }
 }

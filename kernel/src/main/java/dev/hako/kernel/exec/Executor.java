@@ -164,7 +164,7 @@ public final class Executor {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the executor binary", e);
             }
-            return sealedMemfd("hako-executor", bytes);
+            return Fds.sealedMemfd("hako-executor", bytes);
         }
     }
 
@@ -194,22 +194,8 @@ public final class Executor {
             } catch (IOException e) {
                 return -1;
             }
-            return sealedMemfd("hako-monitor", bytes);
+            return Fds.sealedMemfd("hako-monitor", bytes);
         }
-    }
-
-    /** An executable memfd holding {@code bytes}, sealed against every change. */
-    private static int sealedMemfd(String name, byte[] bytes) {
-        int fd;
-        try {
-            fd = Fds.memfdCreate(name, Fds.MFD_CLOEXEC | Fds.MFD_ALLOW_SEALING | Fds.MFD_EXEC);
-        } catch (SyscallException e) {
-            if (e.errno() != Errno.EINVAL) throw e;
-            fd = Fds.memfdCreate(name, Fds.MFD_CLOEXEC | Fds.MFD_ALLOW_SEALING); // kernels before 6.3
-        }
-        Fds.writeFully(fd, bytes);
-        Fds.addSeals(fd, Fds.F_SEAL_SEAL | Fds.F_SEAL_SHRINK | Fds.F_SEAL_GROW | Fds.F_SEAL_WRITE);
-        return fd;
     }
 
     /** The sealed memfd this JVM spawns the executor from, for tests and diagnostics. */

@@ -10,7 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.ServiceLoader;
 
 /**
  * A content digest {@code algorithm:encoded} (image-spec descriptor.md). Only sha256 and sha512
@@ -86,16 +89,26 @@ public record Digest(String algorithm, String encoded) implements Comparable<Dig
     }
 
     public static MessageDigest messageDigest(String algorithm) {
+        String name = switch (algorithm) {
+            case SHA256 -> "SHA-256";
+            case SHA512 -> "SHA-512";
+            default -> throw new OciException("unsupported digest algorithm \"" + algorithm + "\"");
+        };
         try {
-            return MessageDigest.getInstance(switch (algorithm) {
-                case SHA256 -> "SHA-256";
-                case SHA512 -> "SHA-512";
-                default -> throw new OciException("unsupported digest algorithm \"" + algorithm + "\"");
-            });
+            for (Provider p : PREFERRED) if (p.getService("MessageDigest", name) != null) return MessageDigest.getInstance(name, p);
+            return MessageDigest.getInstance(name);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
+
+    /**
+     * Providers on the class path (META-INF/services/java.security.Provider) whose digests are used before the
+     * JDK's: the kernel module's OpenSSL one is fast before the JIT has compiled the JDK's. Not installed in the
+     * JVM, so an application embedding hako keeps its own provider order.
+     */
+    private static final List<Provider> PREFERRED = ServiceLoader.load(Provider.class).stream()
+            .map(ServiceLoader.Provider::get).filter(p -> p.getName().startsWith("Hako")).toList();
 
     /** The first 12 characters of the encoded part, as docker prints image ids. */
     public String shortHex() { return encoded.substring(0, 12); }

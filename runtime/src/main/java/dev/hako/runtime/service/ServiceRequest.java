@@ -87,22 +87,24 @@ final class ServiceRequest {
         }
     }
 
-    /** A parsed request: the arguments after argv[0], and who asked. */
+    /** A parsed request: the arguments after argv[0], and who asked (cwd, umask, env, pid). */
     record Request(List<String> args, Caller caller) {
         static Request parse(List<String> f, int pid, String magic) {
             try {
                 if (!f.getFirst().equals(magic)) return null;
                 String cwd = f.get(1);
-                int argc = Integer.parseInt(f.get(2));
-                List<String> args = List.copyOf(f.subList(3, 3 + argc));
-                int envc = Integer.parseInt(f.get(3 + argc));
-                if (f.size() != 4 + argc + envc || !cwd.startsWith("/")) return null;
+                if (!f.get(2).matches("[0-7]{1,4}")) return null;
+                int umask = Integer.parseInt(f.get(2), 8) & 0777;
+                int argc = Integer.parseInt(f.get(3));
+                List<String> args = List.copyOf(f.subList(4, 4 + argc));
+                int envc = Integer.parseInt(f.get(4 + argc));
+                if (f.size() != 5 + argc + envc || !cwd.startsWith("/")) return null;
                 Map<String, String> env = new HashMap<>();
-                for (String e : f.subList(4 + argc, f.size())) {
+                for (String e : f.subList(5 + argc, f.size())) {
                     int eq = e.indexOf('=');
                     if (eq > 0) env.put(e.substring(0, eq), e.substring(eq + 1));
                 }
-                return new Request(args, new Caller(Path.of(cwd), Map.copyOf(env), pid));
+                return new Request(args, new Caller(Path.of(cwd), Map.copyOf(env), pid, umask));
             } catch (RuntimeException e) {
                 return null;
             }
