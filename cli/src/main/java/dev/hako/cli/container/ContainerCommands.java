@@ -350,7 +350,7 @@ public final class ContainerCommands {
         int execute() {
             var streams = AttachStreams.parse(attachFlags, interactive, detach);
             boolean attach = !detach && (tty || interactive);
-            if (attach && tty && interactive) Interactive.requireTty(caller());
+            if (attach && tty && streams.stdin()) Interactive.requireTty(caller()); // docker's CheckTty: -i or -a stdin
             var keys = Interactive.detachKeys(detachKeys);
             ContainerRecord r = createContainer();
             if (attach && tty) Interactive.initialSize(engine(), r.id(), caller());

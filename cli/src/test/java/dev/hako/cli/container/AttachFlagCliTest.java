@@ -143,6 +143,9 @@ class AttachFlagCliTest {
         Result r = hako("create", "-a", "stdin", "--name", name, image, "sh", "-c", "cat; echo done");
         assertEquals(0, r.code(), r.toString());
         assertEquals("true false false false false", streams(name));
+        Result tty = hako("run", "-t", "-a", "stdin", "--rm", image, "true");
+        assertEquals(1, tty.code(), "run checks the terminal for -a stdin as for -i (docker's CheckTty): " + tty);
+        assertEquals("Error: the input device is not a TTY\n", tty.err());
         r = hako("never read\n".getBytes(), "start", "-a", "-i", name);
         assertEquals(0, r.code(), r.toString());
         assertEquals("done\n", r.out(), "cat saw /dev/null, not the caller's stdin: " + r);

@@ -131,8 +131,16 @@ class TtyCliTest {
             tmux("send-keys", "-t", "t", "echo $((6*7)); stty size", "Enter");
             await("42 and the pane's size", s -> s.contains("\n42\n") && s.contains("30 100"));
             tmux("resize-window", "-t", "t", "-x", "90", "-y", "25");
-            tmux("send-keys", "-t", "t", "stty size", "Enter");
-            await("the new size", s -> s.contains("25 90"));
+            // the resize reaches the container through hako's SIGWINCH handler: asked again until it is there
+            for (int i = 0; i < 30; i++) {
+                tmux("send-keys", "-t", "t", "stty size", "Enter");
+                try {
+                    await("the new size", s -> s.contains("25 90"), 20);
+                    break;
+                } catch (AssertionError e) {
+                    if (i == 29) throw e;
+                }
+            }
             tmux("send-keys", "-t", "t", "C-p", "C-q");
             await("the detach", s -> s.contains("RUN-EXIT=0"));
             assertTrue(hako("ps", "--format", "{{.Names}} {{.State}}").out().contains(name + " running"), "still running after the detach");
@@ -171,13 +179,16 @@ class TtyCliTest {
         }
     }
 
-    private static void await(String what, Predicate<String> seen) throws InterruptedException {
+    private static void await(String what, Predicate<String> seen) throws InterruptedException { await(what, seen, 600); }
+
+    /** @param tries captures 100 ms apart */
+    private static void await(String what, Predicate<String> seen, int tries) throws InterruptedException {
         String last = "";
-        for (int i = 0; i < 600; i++) {
+        for (int i = 0; i < tries; i++) {
             last = capture();
             if (seen.test(last)) return;
             Thread.sleep(100);
         }
-        throw new AssertionError("no " + what + " within 60 s");
+        throw new AssertionError("no " + what + " within " + tries / 10 + " s");
     }
 }
