@@ -88,6 +88,9 @@ public final class ImageService {
 
     public void setImageUsage(ImageUsage usage) { this.usage = usage; }
 
+    /** What this service was opened with (the user's environment and auth file: the CLI service passes its caller's). */
+    public Options options() { return options; }
+
     public ContentStore content() { return content; }
 
     public ImageStore store() { return store; }
