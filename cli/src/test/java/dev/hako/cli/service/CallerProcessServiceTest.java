@@ -217,4 +217,26 @@ class CallerProcessServiceTest {
             assertThat(hako(true, "network", "rm", net).code()).isZero();
         }
     }
+
+    /**
+     * A credential helper runs in the caller's working directory, and a relative PATH entry ("bin") means the
+     * caller's directory too, as for the plain JVM (the service's own cwd is "/"): logout runs the helper's erase.
+     */
+    @Test
+    void credentialHelpersRunInTheCallersDirectory() throws Exception {
+        Path cwd = Files.createDirectories(CliServiceTest.work.resolve("creds-cwd"));
+        Path helper = Files.createDirectories(cwd.resolve("bin")).resolve("docker-credential-hakocwd");
+        Path ran = cwd.resolve("ran-in");
+        Files.writeString(helper, "#!/bin/sh\nread s\npwd >> " + ran + "\n");
+        Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(cwd.resolve("auth.json"), "{\"credHelpers\":{\"cwd.example\":\"hakocwd\"}}");
+        Map<String, String> env = Map.of("PATH", "bin:" + System.getenv("PATH"), "HAKO_TRACE_TIMING", "1");
+        for (boolean service : List.of(true, false)) {
+            Result r = run(service, cwd, null, env, command("--authfile", "auth.json", "logout", "cwd.example"));
+            assertThat(r.code()).as("service=" + service + "\n" + r.describe()).isZero();
+            if (service) assertThat(r.err()).contains("hako front-end: acknowledged");
+            assertThat(r.out()).contains("cwd.example");
+        }
+        assertThat(Files.readAllLines(ran)).as("service, then plain JVM").containsExactly(cwd.toString(), cwd.toString());
+    }
 }
