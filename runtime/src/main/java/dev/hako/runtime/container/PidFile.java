@@ -28,8 +28,13 @@ final class PidFile {
         Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-"
                 + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()));
         int mode = umask < 0 ? MODE : MODE & ~umask;
-        int fd = Fs.openat(Fs.AT_FDCWD, tmp.toString(),
-                Fs.O_WRONLY | Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOFOLLOW | Fs.O_CLOEXEC, mode, tmp.toString());
+        int fd;
+        try {
+            fd = Fs.openat(Fs.AT_FDCWD, tmp.toString(),
+                    Fs.O_WRONLY | Fs.O_CREAT | Fs.O_EXCL | Fs.O_NOFOLLOW | Fs.O_CLOEXEC, mode, tmp.toString());
+        } catch (SyscallException e) {   // e.g. its directory does not exist: runc does not make it either
+            throw new ContainerException("write pid file " + abs + ": " + e.getMessage(), 1, e);
+        }
         boolean done = false;
         try {
             if (umask >= 0) Fs.fchmod(fd, mode, tmp.toString());   // the bits our own umask took off
@@ -39,7 +44,7 @@ final class PidFile {
             fd = -1;
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             done = true;
-        } catch (IOException e) {
+        } catch (IOException | SyscallException e) {
             throw new ContainerException("write pid file " + abs + ": " + e.getMessage(), 1, e);
         } finally {
             Fs.close(fd);

@@ -441,6 +441,13 @@ class RuntimeServiceTest {
         try (Stream<Path> s = Files.list(cwd)) {
             assertThat(s.filter(f -> f.getFileName().toString().startsWith("."))).as("no temp file left").isEmpty();
         }
+        // as runc, no directory is made for it: the create fails and leaves no container
+        String id = id("umasknodir");
+        Result r = run(true, cwd, List.of(HAKO.toString(), "--root", root.toString(), "create", "--bundle", dir.toString(),
+                "--pid-file", "no-such-dir/pid", id));
+        assertThat(r.code()).as(r.describe()).isNotZero();
+        assertThat(r.err()).contains("write pid file " + cwd.resolve("no-such-dir/pid")).contains("ENOENT");
+        assertThat(hako(true, "--root", root.toString(), "state", id).code()).isNotZero();
     }
 
     private static boolean newerThan(Path dir, FileTime t) throws IOException {
