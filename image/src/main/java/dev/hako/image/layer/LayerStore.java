@@ -28,7 +28,7 @@ import java.util.Optional;
  *   layers/.locks/&lt;hex&gt;.lock        flock per chainID: concurrent unpacks of one layer (threads or processes) queue
  *   layers/.unsynced/&lt;hex&gt;         index of layers not yet confirmed on disk: "&lt;boot id&gt; &lt;CLOCK_MONOTONIC ns&gt;"
  * </pre>
- * A layer appears by one rename of a complete directory, so a crash leaves either nothing or the whole layer.
+ * A layer appears by one rename of a complete directory: no reader ever sees a half-made one.
  * Only the hex is used in paths: a ':' would break overlay's lowerdir list.
  *
  * <p><b>Durability.</b> An unpacked tree is not synced before it is published: making hundreds of MB durable took

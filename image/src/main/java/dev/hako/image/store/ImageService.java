@@ -563,7 +563,24 @@ public final class ImageService {
         }
         List<Long> sizes = new ArrayList<>();
         for (var j : jobs) sizes.add(join(j));
+        confirmLater();
         return sizes;
+    }
+
+    /**
+     * Confirms what was just unpacked once the kernel has written it back, so a clean reboot finds it confirmed: a
+     * daemon thread that only a long-lived JVM (the CLI service, an embedding application) lives to run. Otherwise
+     * the next command that needs the layers confirms them, or after a reboot unpacks them again.
+     */
+    private void confirmLater() {
+        Thread.ofVirtual().name("hako-layer-confirm").start(() -> {
+            try {
+                Thread.sleep(SYNC_GRACE.plusSeconds(5));
+            } catch (InterruptedException e) {
+                return;
+            }
+            confirmLayersSynced();
+        });
     }
 
     /**
