@@ -58,6 +58,8 @@ public final class ImageService {
      * @param authFile credentials file for login/pull/push (podman's --authfile); null = podman's and docker's defaults
      * @param env      the caller's environment, where those defaults come from (HOME, XDG_RUNTIME_DIR, DOCKER_CONFIG,
      *                 PATH for credential helpers); null = this process's
+     * @param cwd      the caller's working directory: credential helpers run there, relative PATH entries and auth
+     *                 file names start there; null = this process's
      */
     public record Options(Duration gcGrace, Path authFile, Map<String, String> env, Path cwd) {
         public static Options defaults() { return new Options(Duration.ofMinutes(10), null, null, null); }
@@ -68,7 +70,6 @@ public final class ImageService {
 
         public Options withEnv(Map<String, String> e) { return new Options(gcGrace, authFile, e, cwd); }
 
-        /** The user's working directory (null: this process's): credential helpers run there. */
         public Options withCwd(Path d) { return new Options(gcGrace, authFile, env, d); }
     }
 
