@@ -84,7 +84,7 @@ public final class Main implements Runnable {
         if (images == null) {
             images = new dev.hako.image.store.ImageService(root,
                     dev.hako.image.store.ImageService.Options.defaults().withAuthFile(authFile)
-                            .withEnv(terminal.host().caller().env()));
+                            .withEnv(terminal.host().caller().env()).withCwd(terminal.host().caller().cwd()));
             // rmi and prune must see the containers made from an image, as docker's do
             images.setImageUsage(new dev.hako.engine.container.ContainerStore(root.toAbsolutePath().normalize()));
         }

@@ -79,6 +79,8 @@ public final class Engine {
     private final NetworkManager network;
     private final VolumeService volumes;
     private final Consumer<String> warn;
+    /** The user's environment (CNI_PATH, PATH for --runtime NAME): the image service's, the CLI service's caller's. */
+    private final java.util.Map<String, String> env;
 
     /**
      * @param root    persistent state (/var/lib/hako): images and containers
@@ -102,6 +104,8 @@ public final class Engine {
         this.runRoot = runRoot;
         images.setImageUsage(store);
         this.network = new NetworkManager(root, runRoot, store, NetworkStore.Defaults.standard(), warn);
+        this.env = images.options().env() != null ? images.options().env() : System.getenv();
+        network.setCniPath(NetworkManager.cniPath(env));
         network.setRunningCheck(id -> Files.exists(store.dir(id).resolve(ContainerStore.RECORD)) && status(store.lookup(id)).running());
     }
 
@@ -128,6 +132,7 @@ public final class Engine {
         if (o.stopSignal != null && !o.stopSignal.isEmpty()) stopSignal = o.stopSignal;
         if (o.stopTimeout != null) stopTimeout = o.stopTimeout;
         // args are computed again (with the rootfs) by the spec builder; this early check gives docker's error first
+        if (o.runtime != null && !o.runtime.isEmpty()) ExternalRuntime.resolve(o.runtime, env.get("PATH"));
         o.validate();
         Lifecycle.validate(o, autoRemove);
         var template = new ContainerRecord("", "", imageRef, image.id().toString(), now(), List.of(), stopSignal,
@@ -723,7 +728,7 @@ public final class Engine {
     /** The OCI runtime the container was created with (--runtime; the built-in one by default). */
     private ContainerRuntime runtimeFor(ContainerRecord r) {
         String name = r.options().runtime;
-        return name == null || name.isEmpty() ? new BuiltinRuntime(runtime) : ExternalRuntime.of(name, runRoot);
+        return name == null || name.isEmpty() ? new BuiltinRuntime(runtime) : ExternalRuntime.of(name, runRoot, env.get("PATH"));
     }
 
     private ContainerRuntime runtimeFor(String id) {

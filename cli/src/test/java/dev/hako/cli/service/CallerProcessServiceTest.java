@@ -153,4 +153,90 @@ class CallerProcessServiceTest {
             assertThat(r.code()).as(r.describe()).isNotZero();
         }
     }
+
+    /**
+     * docker's --runtime NAME is found on the caller's PATH, as the plain JVM finds it on its own: a wrapper of runc
+     * that is nowhere on the service's PATH runs the container, and without the caller's PATH it is unknown.
+     */
+    @Test
+    void runtimeNamesAreLookedUpOnTheCallersPath() throws Exception {
+        Path base = Files.createDirectories(CliServiceTest.work.resolve("runtime-path"));
+        Path bin = Files.createDirectories(base.resolve("bin"));
+        Path calls = base.resolve("calls");
+        String runc = Files.isExecutable(Path.of("/usr/sbin/runc")) ? "/usr/sbin/runc" : "/usr/bin/runc";
+        Path wrapper = bin.resolve("hakotest-rt");
+        Files.writeString(wrapper, "#!/bin/sh\necho \"$*\" >> " + calls + "\nexec " + runc + " \"$@\"\n");
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        Result r = run(true, base, null, Map.of("HAKO_TRACE_TIMING", "1"),
+                command("run", "--rm", "--runtime", "hakotest-rt", "--network", "none", IMAGE, "echo", "wrapped"));
+        assertThat(r.code()).as("not on the service's own PATH\n" + r.describe()).isNotZero();
+        assertThat(r.err()).contains("hako front-end: acknowledged").contains("unknown or invalid runtime name: hakotest-rt");
+
+        r = run(true, base, null, Map.of("HAKO_TRACE_TIMING", "1", "PATH", bin + ":" + System.getenv("PATH")),
+                command("run", "--rm", "--runtime", "hakotest-rt", "--network", "none", IMAGE, "echo", "wrapped"));
+        assertThat(r.code()).as(r.describe()).isZero();
+        assertThat(r.err()).contains("hako front-end: acknowledged");
+        assertThat(r.out()).isEqualTo("wrapped\n");
+        assertThat(Files.readString(calls)).as("the caller's wrapper ran the container").contains("run --bundle");
+    }
+
+    /**
+     * CNI_PATH is the caller's: plugins are run from the directory it names (here wrappers of /usr/lib/cni's that
+     * log their calls), also by a bridge plugin for its IPAM plugin; a CNI_PATH without plugins fails the run.
+     */
+    @Test
+    void cniPathIsTheCallers() throws Exception {
+        Path base = Files.createDirectories(CliServiceTest.work.resolve("cni-path"));
+        Path cni = Files.createDirectories(base.resolve("cni"));
+        Path empty = Files.createDirectories(base.resolve("empty"));
+        Path calls = base.resolve("calls");
+        try (var plugins = Files.list(Path.of("/usr/lib/cni"))) {
+            for (Path real : plugins.toList()) {
+                Path w = cni.resolve(real.getFileName().toString());
+                Files.writeString(w, "#!/bin/sh\necho \"$CNI_COMMAND ${0##*/}\" >> " + calls + "\nexec " + real + " \"$@\"\n");
+                Files.setPosixFilePermissions(w, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        }
+        String net = "caller2-cni-" + Long.toHexString(ProcessHandle.current().pid());
+        assertThat(hako(true, "network", "create", "--subnet", "10.89.143.0/24", net).code()).isZero();
+        try {
+            Result r = run(true, base, null, Map.of("HAKO_TRACE_TIMING", "1", "CNI_PATH", cni.toString()),
+                    command("run", "--rm", "--network", net, IMAGE, "ip", "-4", "-o", "addr", "show", "eth0"));
+            assertThat(r.code()).as(r.describe()).isZero();
+            assertThat(r.err()).contains("hako front-end: acknowledged");
+            assertThat(r.out()).contains("inet 10.89.143.");
+            assertThat(Files.readString(calls)).as("plugins from the caller's CNI_PATH")
+                    .contains("ADD bridge").contains("ADD host-local");
+
+            r = run(true, base, null, Map.of("HAKO_TRACE_TIMING", "1", "CNI_PATH", empty.toString()),
+                    command("run", "--rm", "--network", net, IMAGE, "true"));
+            assertThat(r.code()).as(r.describe()).isNotZero();
+            assertThat(r.err()).contains("hako front-end: acknowledged").contains("failed to find plugin \"bridge\" in path [" + empty + "]");
+        } finally {
+            assertThat(hako(true, "network", "rm", net).code()).isZero();
+        }
+    }
+
+    /**
+     * A credential helper runs in the caller's working directory, and a relative PATH entry ("bin") means the
+     * caller's directory too, as for the plain JVM (the service's own cwd is "/"): logout runs the helper's erase.
+     */
+    @Test
+    void credentialHelpersRunInTheCallersDirectory() throws Exception {
+        Path cwd = Files.createDirectories(CliServiceTest.work.resolve("creds-cwd"));
+        Path helper = Files.createDirectories(cwd.resolve("bin")).resolve("docker-credential-hakocwd");
+        Path ran = cwd.resolve("ran-in");
+        Files.writeString(helper, "#!/bin/sh\nread s\npwd >> " + ran + "\n");
+        Files.setPosixFilePermissions(helper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(cwd.resolve("auth.json"), "{\"credHelpers\":{\"cwd.example\":\"hakocwd\"}}");
+        Map<String, String> env = Map.of("PATH", "bin:" + System.getenv("PATH"), "HAKO_TRACE_TIMING", "1");
+        for (boolean service : List.of(true, false)) {
+            Result r = run(service, cwd, null, env, command("--authfile", "auth.json", "logout", "cwd.example"));
+            assertThat(r.code()).as("service=" + service + "\n" + r.describe()).isZero();
+            if (service) assertThat(r.err()).contains("hako front-end: acknowledged");
+            assertThat(r.out()).contains("cwd.example");
+        }
+        assertThat(Files.readAllLines(ran)).as("service, then plain JVM").containsExactly(cwd.toString(), cwd.toString());
+    }
 }

@@ -31,7 +31,6 @@ public final class RunFlags {
 
     /** Checks what can be checked without a rootfs (docker refuses these before it creates anything). */
     public static void validate(RunOptions o) {
-        if (o.runtime != null && !o.runtime.isEmpty()) dev.hako.engine.runtime.ExternalRuntime.resolve(o.runtime);
         for (String u : o.ulimits) ulimit(u);
         for (String d : o.devices) Device.parse(d);
         if (o.memorySwap != 0 && o.memorySwap != -1) {

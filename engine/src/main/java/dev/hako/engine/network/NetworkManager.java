@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -61,8 +62,13 @@ public final class NetworkManager {
         this.cniDir = runRoot.resolve("cni");
         this.warn = warn;
         this.dns = new DnsResponders(runRoot);
-        String env = System.getenv("CNI_PATH");
-        setCniPath(env != null && !env.isEmpty() ? env : DEFAULT_CNI_PATH);
+        setCniPath(cniPath(System.getenv()));
+    }
+
+    /** The plugin directories for a user with environment {@code env}: its CNI_PATH, else the default. */
+    public static String cniPath(Map<String, String> env) {
+        String p = env.get("CNI_PATH");
+        return p != null && !p.isEmpty() ? p : DEFAULT_CNI_PATH;
     }
 
     public NetworkStore networks() { return networks; }

@@ -54,26 +54,29 @@ public final class ExternalRuntime implements ContainerRuntime {
     }
 
     /**
-     * @param name    runc, crun (looked up on PATH) or an absolute path of a runtime binary
-     * @param runRoot the engine's volatile root; the runtime keeps its state in runRoot/&lt;name&gt;
+     * @param name       runc, crun (looked up on PATH) or an absolute path of a runtime binary
+     * @param runRoot    the engine's volatile root; the runtime keeps its state in runRoot/&lt;name&gt;
+     * @param searchPath the user's PATH, where a name is looked up (null: the default PATH)
      */
-    public static ExternalRuntime of(String name, Path runRoot) {
-        String binary = resolve(name);
+    public static ExternalRuntime of(String name, Path runRoot, String searchPath) {
+        String binary = resolve(name, searchPath);
         String dirName = Path.of(binary).getFileName().toString();
         if (dirName.equals("runtime")) dirName = "runtime-ext";  // the built-in runtime's state dir
         return new ExternalRuntime(name, binary, runRoot.resolve(dirName));
     }
 
-    /** The runtime binary for a --runtime value; docker's error when there is none. */
-    public static String resolve(String name) {
+    /**
+     * The runtime binary for a --runtime value, a name looked up on {@code searchPath} (the user's PATH: the CLI
+     * service's own is not its caller's); docker's error when there is none.
+     */
+    public static String resolve(String name, String searchPath) {
         if (name.startsWith("/")) {
             Path p = Path.of(name);
             if (Files.isRegularFile(p) && Files.isExecutable(p)) return p.toString();
             throw new EngineException("unknown or invalid runtime name: " + name);
         }
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) throw new EngineException("unknown or invalid runtime name: " + name);
-        String path = System.getenv("PATH");
-        for (String dir : (path == null ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" : path).split(":")) {
+        for (String dir : (searchPath == null ? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" : searchPath).split(":")) {
             if (dir.isEmpty()) continue;
             Path p = Path.of(dir, name);
             if (Files.isRegularFile(p) && Files.isExecutable(p)) return p.toString();

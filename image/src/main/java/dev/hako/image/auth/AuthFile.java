@@ -35,6 +35,7 @@ public final class AuthFile {
     private final Path writeTo;
     private final String searchPath;
     private final Map<String, String> env;
+    private final Path cwd;
 
     /** @param readOrder files to search, first wins; @param writeTo the file login/logout change. */
     public AuthFile(List<Path> readOrder, Path writeTo) { this(readOrder, writeTo, System.getenv()); }
@@ -50,10 +51,24 @@ public final class AuthFile {
     }
 
     private AuthFile(List<Path> readOrder, Path writeTo, String searchPath, Map<String, String> env) {
+        this(readOrder, writeTo, searchPath, env, null);
+    }
+
+    private AuthFile(List<Path> readOrder, Path writeTo, String searchPath, Map<String, String> env, Path cwd) {
         this.readOrder = List.copyOf(readOrder);
         this.writeTo = writeTo;
         this.searchPath = searchPath == null ? DEFAULT_PATH : searchPath;
         this.env = env;
+        this.cwd = cwd;
+    }
+
+    /**
+     * These files for a user working in {@code cwd} (the CLI service's caller; the service's own cwd is "/"):
+     * relative file names and relative PATH entries mean its directory, and credential helpers run in it.
+     */
+    public AuthFile inDirectory(Path cwd) {
+        return new AuthFile(readOrder.stream().map(cwd::resolve).toList(), writeTo == null ? null : cwd.resolve(writeTo),
+                searchPath, env, cwd);
     }
 
     /** A single file for reading and writing (tests). */
@@ -162,7 +177,7 @@ public final class AuthFile {
                 if (normalizeKey(e.getKey()).equals(host)) name = e.getValue().asText("");
         }
         if ((name == null || name.isEmpty()) && root.path("credsStore").isTextual()) name = root.path("credsStore").asText();
-        return name == null || name.isEmpty() ? null : new CredentialHelper(name, searchPath, env);
+        return name == null || name.isEmpty() ? null : new CredentialHelper(name, searchPath, env, cwd);
     }
 
     /** What docker hands a helper as the server: Docker Hub's legacy URL, else host[:port]. */

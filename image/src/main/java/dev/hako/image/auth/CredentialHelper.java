@@ -23,13 +23,18 @@ final class CredentialHelper {
     private final String name;
     private final String searchPath;
     private final Map<String, String> env;
+    private final Path cwd;
 
-    /** @param env the environment the helper runs with (the user's: HOME, its keyring's variables); null = ours */
-    CredentialHelper(String name, String searchPath, Map<String, String> env) {
+    /**
+     * @param env the environment the helper runs with (the user's: HOME, its keyring's variables); null = ours
+     * @param cwd the user's working directory: relative PATH entries start there and the helper runs there; null = ours
+     */
+    CredentialHelper(String name, String searchPath, Map<String, String> env, Path cwd) {
         if (!name.matches("[A-Za-z0-9._-]+")) throw new AuthException("credential helper name \"" + name + "\" is not valid");
         this.name = name;
         this.searchPath = searchPath;
         this.env = env;
+        this.cwd = cwd;
     }
 
     private String program() { return "docker-credential-" + name; }
@@ -85,6 +90,7 @@ final class CredentialHelper {
                 pb.environment().clear();
                 pb.environment().putAll(env);
             }
+            if (cwd != null) pb.directory(cwd.toFile());
             Process p = pb.start();
             try (var in = p.getOutputStream()) {
                 in.write(input.getBytes(StandardCharsets.UTF_8));
@@ -115,6 +121,7 @@ final class CredentialHelper {
         for (String dir : searchPath.split(":")) {
             if (dir.isEmpty()) continue;
             Path p = Path.of(dir, program());
+            if (cwd != null) p = cwd.resolve(p);   // a relative entry is the user's directory, not ours
             if (Files.isExecutable(p)) return p;
         }
         return null;

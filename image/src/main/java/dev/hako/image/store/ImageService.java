@@ -58,15 +58,19 @@ public final class ImageService {
      * @param authFile credentials file for login/pull/push (podman's --authfile); null = podman's and docker's defaults
      * @param env      the caller's environment, where those defaults come from (HOME, XDG_RUNTIME_DIR, DOCKER_CONFIG,
      *                 PATH for credential helpers); null = this process's
+     * @param cwd      the caller's working directory: credential helpers run there, relative PATH entries and auth
+     *                 file names start there; null = this process's
      */
-    public record Options(Duration gcGrace, Path authFile, Map<String, String> env) {
-        public static Options defaults() { return new Options(Duration.ofMinutes(10), null, null); }
+    public record Options(Duration gcGrace, Path authFile, Map<String, String> env, Path cwd) {
+        public static Options defaults() { return new Options(Duration.ofMinutes(10), null, null, null); }
 
-        public Options withAuthFile(Path f) { return new Options(gcGrace, f, env); }
+        public Options withAuthFile(Path f) { return new Options(gcGrace, f, env, cwd); }
 
-        public Options withGcGrace(Duration d) { return new Options(d, authFile, env); }
+        public Options withGcGrace(Duration d) { return new Options(d, authFile, env, cwd); }
 
-        public Options withEnv(Map<String, String> e) { return new Options(gcGrace, authFile, e); }
+        public Options withEnv(Map<String, String> e) { return new Options(gcGrace, authFile, e, cwd); }
+
+        public Options withCwd(Path d) { return new Options(gcGrace, authFile, env, d); }
     }
 
     private final Path root;
@@ -87,6 +91,9 @@ public final class ImageService {
     }
 
     public void setImageUsage(ImageUsage usage) { this.usage = usage; }
+
+    /** What this service was opened with (the user's environment and auth file: the CLI service passes its caller's). */
+    public Options options() { return options; }
 
     public ContentStore content() { return content; }
 
@@ -800,7 +807,8 @@ public final class ImageService {
     /** The user's credentials; helpers in them are found on its PATH and run with its environment. */
     private AuthFile authFile() {
         Map<String, String> env = options.env() != null ? options.env() : System.getenv();
-        return options.authFile() != null ? AuthFile.of(options.authFile(), env) : AuthFile.defaults(env);
+        AuthFile f = options.authFile() != null ? AuthFile.of(options.authFile(), env) : AuthFile.defaults(env);
+        return options.cwd() != null ? f.inDirectory(options.cwd()) : f;
     }
 
     static UncheckedIOException unchecked(IOException e) { return new UncheckedIOException(e.getMessage(), e); }

@@ -46,7 +46,7 @@ final class Actions {
 
     private Runtime runtime() {
         RuntimeLog log = g.log();
-        return new Runtime(g.root(), log::warn);
+        return new Runtime(g.root(), log::warn, g.caller().umask());   // pid files under the caller's umask
     }
 
     /** Runs a library call, turning its exceptions into the CLI's. */

@@ -10,7 +10,6 @@ import dev.hako.kernel.exec.LaunchException;
 import dev.hako.kernel.exec.LaunchPlan;
 import dev.hako.kernel.exec.Stdio;
 import dev.hako.kernel.exec.Supervision;
-import dev.hako.oci.AtomicFiles;
 import dev.hako.oci.Json;
 import dev.hako.oci.OciException;
 import dev.hako.oci.runtime.Linux;
@@ -37,7 +36,6 @@ import dev.hako.runtime.state.StateStore;
 import dev.hako.runtime.state.Status;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -63,13 +61,21 @@ public final class Runtime {
 
     private final StateStore store;
     private final Consumer<String> warn;
+    private final int callerUmask;
 
     public Runtime(Path root) { this(root, m -> System.err.println("warning: " + m)); }
 
     /** @param warn receives warnings (unknown capabilities, failed poststart/poststop hooks, ...) */
-    public Runtime(Path root, Consumer<String> warn) {
+    public Runtime(Path root, Consumer<String> warn) { this(root, warn, -1); }
+
+    /**
+     * @param callerUmask the umask of the process the runtime works for (the runtime service's caller): pid files
+     *                    get runc's 0666 under it; -1 = this process's own
+     */
+    public Runtime(Path root, Consumer<String> warn, int callerUmask) {
         this.store = new StateStore(root);
         this.warn = warn;
+        this.callerUmask = callerUmask;
     }
 
     public Path root() { return store.root(); }
@@ -179,7 +185,7 @@ public final class Runtime {
                 launch.awaitReady();
                 rec = rec.withStatus(mode == LaunchPlan.Mode.CREATE ? Status.CREATED.ociName() : Status.RUNNING.ociName());
                 store.write(rec);
-                if (o.pidFile() != null) AtomicFiles.write(o.pidFile().toAbsolutePath(), Integer.toString(pid).getBytes(StandardCharsets.US_ASCII));
+                if (o.pidFile() != null) PidFile.write(o.pidFile(), pid, callerUmask);
                 ok = true;
                 return new Launched(rec, launch);
             } catch (HookException e) {
@@ -444,7 +450,7 @@ public final class Runtime {
             l.proceed();
             l.awaitReady();
             if (o.pidFile() != null)
-                AtomicFiles.write(o.pidFile().toAbsolutePath(), Integer.toString(l.pid()).getBytes(StandardCharsets.US_ASCII));
+                PidFile.write(o.pidFile(), l.pid(), callerUmask);
             return o.detach() ? 0 : l.waitFor();
         }
     }

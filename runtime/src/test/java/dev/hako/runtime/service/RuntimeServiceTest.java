@@ -403,6 +403,53 @@ class RuntimeServiceTest {
         }
     }
 
+    /**
+     * runc writes --pid-file 0666 under its own umask (createPidFile): through the service, whose umask is 022
+     * whoever it serves, the file must still get its caller's, stricter or looser, for create/run and exec alike.
+     */
+    @Test
+    void pidFilesGetTheCallersUmask() throws Exception {
+        Path dir = work.resolve("bundle-sleep-umask");
+        writeConfig(dir, "sleep", "600");
+        Path cwd = Files.createDirectories(work.resolve("pidfiles"));
+        Map<String, String> expected = Map.of("077", "rw-------", "022", "rw-r--r--", "002", "rw-rw-r--");
+        for (var c : List.of(List.of("077", "service"), List.of("022", "service"), List.of("002", "service"), List.of("077", "plain"))) {
+            String umask = c.get(0);
+            boolean service = c.get(1).equals("service");
+            String id = id("umask" + umask + c.get(1));
+            try {
+                for (List<String> args : List.of(
+                        List.of("run", "--detach", "--bundle", dir.toString(), "--pid-file", "init-" + id, id),
+                        List.of("exec", "--pid-file", "exec-" + id, id, "true"))) {
+                    List<String> cmd = new ArrayList<>(List.of("sh", "-c", "umask " + umask + " && HAKO_TRACE_TIMING=1 exec \"$@\"", "sh",
+                            HAKO.toString(), "--root", root.toString()));
+                    cmd.addAll(args);
+                    Result r = run(service, cwd, cmd);
+                    String what = "umask " + umask + " " + c.get(1) + " " + args.getFirst() + "\n" + r.describe();
+                    assertThat(r.code()).as(what).isZero();
+                    if (service) assertThat(r.err()).as(what).contains("front-end: acknowledged");
+                }
+                for (String f : List.of("init-" + id, "exec-" + id)) {
+                    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cwd.resolve(f), LinkOption.NOFOLLOW_LINKS)))
+                            .as(f).isEqualTo(expected.get(umask));
+                    assertThat(Files.readString(cwd.resolve(f))).as(f).matches("[1-9][0-9]*");
+                }
+            } finally {
+                hako(false, "--root", root.toString(), "delete", "--force", id);
+            }
+        }
+        try (Stream<Path> s = Files.list(cwd)) {
+            assertThat(s.filter(f -> f.getFileName().toString().startsWith("."))).as("no temp file left").isEmpty();
+        }
+        // as runc, no directory is made for it: the create fails and leaves no container
+        String id = id("umasknodir");
+        Result r = run(true, cwd, List.of(HAKO.toString(), "--root", root.toString(), "create", "--bundle", dir.toString(),
+                "--pid-file", "no-such-dir/pid", id));
+        assertThat(r.code()).as(r.describe()).isNotZero();
+        assertThat(r.err()).contains("write pid file " + cwd.resolve("no-such-dir/pid")).contains("ENOENT");
+        assertThat(hako(true, "--root", root.toString(), "state", id).code()).isNotZero();
+    }
+
     private static boolean newerThan(Path dir, FileTime t) throws IOException {
         if (!Files.isDirectory(dir)) return false;
         try (Stream<Path> s = Files.walk(dir)) {
