@@ -50,11 +50,10 @@ run() {   # $1 tool, $2 run number
     podman) local rr=/tmp/hkbp-$2-$$; t0=$(now)
             "${cpu[@]}" podman --root "$d/root" --runroot "$rr" --storage-driver overlay --events-backend none \
               pull -q --tls-verify=false "$ref" >/dev/null; t1=$(now)
+            podman --root "$d/root" --runroot "$rr" --storage-driver overlay rmi -a -f >/dev/null 2>&1 || true
             umount -R "$d/root/overlay" 2>/dev/null || true; rm -rf "$rr" ;;
   esac
-  # the stores stay until the end: on ext4 without a journal (as on this project's VMs) the inodes of files deleted
-  # in the last 30 s are skipped one by one when new ones are allocated, so deleting the last run's thousands of
-  # files would slow down whichever tool unpacks next
+  rm -rf --one-file-system "$d"
   times[$1]+="$(echo "$t1 - $t0" | bc) "
   cpus[$1]+="$(awk -v x="$extra" '{print $1 + $2 + x}' "$work/cpu") "
 }

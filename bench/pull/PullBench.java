@@ -61,7 +61,7 @@ public final class PullBench {
             runs.add(new double[] {wall, cpu});
             System.out.printf("pull %2d: %6.3f s wall %6.3f s cpu %5d MB allocated%n", i, wall, cpu, alloc >> 20);
             if (TIMELINE) timeline.print();
-            // the roots stay until bench/pull-warm.sh ends: see bench/pull.sh on deleting files just before a pull
+            new ProcessBuilder("rm", "-rf", "--one-file-system", root.toString()).inheritIO().start().waitFor();
             if (SKOPEO) skopeo.add(skopeo(ref, work.resolve("skopeo-" + i), i));
         }
         // the first pulls include class loading and JIT: report the later half
