@@ -53,6 +53,10 @@ run() {   # $1 tool, $2 run number
             podman --root "$d/root" --runroot "$rr" --storage-driver overlay rmi -a -f >/dev/null 2>&1 || true
             umount -R "$d/root/overlay" 2>/dev/null || true; rm -rf "$rr" ;;
   esac
+  # deleted at once: kept, each later run was slower than the one before (seen on this VM: the copies into new
+  # page-cache pages, as the cache grew into memory not used before). On ext4 without a journal, creating files
+  # right after thousands were deleted is slower too (it skips their inodes for 30 s): that costs the unpackers
+  # (hako, podman) on HAKO_BENCH_IMAGE=host
   rm -rf --one-file-system "$d"
   times[$1]+="$(echo "$t1 - $t0" | bc) "
   cpus[$1]+="$(awk -v x="$extra" '{print $1 + $2 + x}' "$work/cpu") "

@@ -5,7 +5,11 @@
 # this machine's /usr instead (programs, libraries, text: compressed as real images are, ~3:1).
 bench_image=${HAKO_BENCH_IMAGE:-synthetic}
 host_dirs=(usr/lib/gcc usr/lib/python3.11 usr/lib/python3 usr/libexec usr/share/perl)
-img=${HAKO_BENCH_CACHE:-/var/tmp/hako-bench}/pull-image$([ "$bench_image" = host ] && echo -host)
+case $bench_image in
+  synthetic) img=${HAKO_BENCH_CACHE:-/var/tmp/hako-bench}/pull-image ;;
+  host)      img=${HAKO_BENCH_CACHE:-/var/tmp/hako-bench}/pull-image-host ;;
+  *)         echo "HAKO_BENCH_IMAGE must be synthetic or host, not $bench_image" >&2; exit 2 ;;
+esac
 # ---- the image: an OCI layout written by hand (tar | gzip, sha256sum) ----
 if [ ! -f "$img/index.json" ]; then
   echo "building the test image in $img ..." >&2
