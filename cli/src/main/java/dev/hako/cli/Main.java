@@ -9,14 +9,24 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The {@code hako} command: docker's CLI (commands, flags, output, error wording) over hako's
  * libraries. Daemonless: each invocation works on the stores under --root directly.
  */
 @Command(name = "hako", mixinStandardHelpOptions = false, usageHelpAutoWidth = true,
-        description = "A container engine with docker's command line.",
-        subcommands = {
+        description = "A container engine with docker's command line.")
+public final class Main implements Runnable {
+    /**
+     * The top-level commands. Not in {@code @Command(subcommands)}: picocli would build the model of all of them,
+     * a thousand options, for every command (30 ms of each command in the CLI service); {@link #run} adds only
+     * the one the arguments name, or all of them when it can't tell (help, a mistyped name, an unknown option).
+     */
+    static final List<Class<?>> COMMANDS = List.of(
                 ImageCommands.Pull.class, ImageCommands.Push.class, ImageCommands.Images.class,
                 ImageCommands.Inspect.class, ImageCommands.Tag.class, ImageCommands.Rmi.class,
                 ImageCommands.History.class, ImageCommands.Save.class, ImageCommands.Load.class,
@@ -44,8 +54,8 @@ import java.nio.file.Path;
                 // ---- network commands
                 dev.hako.cli.container.NetworkCommands.NetworkGroup.class, dev.hako.cli.container.NetworkCommands.Port.class,
                 // ---- run flag commands
-                Version.class, CommandLine.HelpCommand.class})
-public final class Main implements Runnable {
+                Version.class, CommandLine.HelpCommand.class);
+
     @Option(names = "--root", description = "Persistent state directory (default: ${DEFAULT-VALUE})",
             defaultValue = "/var/lib/hako")
     Path root;
@@ -105,7 +115,7 @@ public final class Main implements Runnable {
     /** Runs one command; what it prints goes to the terminal's streams. Returns the exit code. */
     public static int run(String[] args, Terminal terminal) {
         Main main = new Main(terminal);
-        CommandLine cl = new CommandLine(main);
+        CommandLine cl = commandLine(main, args);
         cl.setOut(new PrintWriter(terminal.out(), true, StandardCharsets.UTF_8));
         cl.setErr(new PrintWriter(terminal.err(), true, StandardCharsets.UTF_8));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -128,6 +138,51 @@ public final class Main implements Runnable {
             return 125;
         });
         return cl.execute(args);
+    }
+
+    /** {@code main} with the commands {@code args} name ({@link #namedCommand}); all of them for no arguments. */
+    static CommandLine commandLine(Main main, String... args) {
+        CommandLine cl = new CommandLine(main);
+        Class<?> named = namedCommand(args);
+        for (Class<?> c : named != null ? List.of(named) : COMMANDS) cl.addSubcommand(c);
+        return cl;
+    }
+
+    /** Top-level command names and aliases → their classes. */
+    private static final Map<String, Class<?>> BY_NAME = byName();
+
+    private static Map<String, Class<?>> byName() {
+        Map<String, Class<?>> m = new HashMap<>();
+        for (Class<?> c : COMMANDS) {
+            Command a = c.getAnnotation(Command.class);
+            m.put(a.name(), c);
+            for (String alias : a.aliases()) m.put(alias, c);
+        }
+        return m;
+    }
+
+    /** Main's options that take a value as the next argument. */
+    private static final Set<String> VALUE_OPTIONS = Set.of("--root", "--runroot", "-l", "--log-level", "--authfile");
+    private static final Set<String> FLAG_OPTIONS = Set.of("-D", "--debug");
+
+    /**
+     * The command the arguments name after Main's own options, or null when that is not certain (then every
+     * command is added and picocli handles help and errors as always). {@code help} needs them all.
+     */
+    static Class<?> namedCommand(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (VALUE_OPTIONS.contains(a)) {
+                i++;
+            } else if (FLAG_OPTIONS.contains(a) || (a.startsWith("--") && a.indexOf('=') > 0
+                    && VALUE_OPTIONS.contains(a.substring(0, a.indexOf('='))))) {
+                continue;
+            } else {
+                Class<?> c = a.startsWith("-") ? null : BY_NAME.get(a);
+                return c == CommandLine.HelpCommand.class ? null : c;
+            }
+        }
+        return null;
     }
 
     /** Ends a command with an exit code after it printed its own message. */

@@ -51,7 +51,7 @@ class HelpCliTest {
     void everyCommandTakesHelp() {
         Cli cli = new Cli(root);
         Set<List<String>> paths = new LinkedHashSet<>();
-        collect(new CommandLine(new Main(null)), new ArrayList<>(), paths);
+        collect(Main.commandLine(new Main(null)), new ArrayList<>(), paths);
         assertThat(paths).hasSizeGreaterThan(40);
         for (List<String> path : paths) {
             List<String> args = new ArrayList<>(path);
@@ -60,6 +60,24 @@ class HelpCliTest {
             assertThat(r.code()).as(String.join(" ", args) + ": " + r).isZero();
             assertThat(r.out()).as(String.join(" ", args)).contains("Usage: hako " + String.join(" ", path) + " ");
         }
+    }
+
+    /** Only the command the arguments name is modelled; help, errors and anything unclear get them all. */
+    @Test
+    void theNamedCommandIsFoundAfterMainsOptions() {
+        assertThat(Main.namedCommand(new String[] {"--root", "/x", "-D", "--runroot=/y", "images", "-q"}))
+                .isEqualTo(ImageCommands.Images.class);
+        assertThat(Main.namedCommand(new String[] {"-l", "debug", "ps"}))
+                .isEqualTo(dev.hako.cli.container.ContainerCommands.Ps.class);
+        assertThat(Main.namedCommand(new String[] {"image", "ls"})).isEqualTo(ImageCommands.ImageGroup.class);
+        for (String[] unclear : new String[][] {{}, {"--help"}, {"help", "run"}, {"imagez"}, {"--bogus", "ps"}, {"--root"}})
+            assertThat(Main.namedCommand(unclear)).as(String.join(" ", unclear)).isNull();
+        var r = new Cli(root).run("imagez");
+        assertThat(r.code()).isEqualTo(125);
+        assertThat(r.err()).contains("imagez");
+        r = new Cli(root).run("help", "pull");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("Usage: hako pull");
     }
 
     /** Every command path by its own name (aliases lead to the same command). */
