@@ -145,7 +145,23 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(main);
         Class<?> named = namedCommand(args);
         for (Class<?> c : named != null ? List.of(named) : COMMANDS) cl.addSubcommand(c);
+        // adding a command gives it (and its subcommands) Main's parser settings: its own model transformer (run's
+        // stop at the first positional) must come after that, as it does for @Command(subcommands)
+        for (CommandLine sub : cl.getSubcommands().values()) reapplyTransformers(sub);
         return cl;
+    }
+
+    private static void reapplyTransformers(CommandLine cl) {
+        Object user = cl.getCommandSpec().userObject();
+        Command a = user == null ? null : user.getClass().getAnnotation(Command.class);
+        if (a != null && a.modelTransformer().getEnclosingClass() != CommandLine.class) {   // not picocli's no-op
+            try {
+                a.modelTransformer().getDeclaredConstructor().newInstance().transform(cl.getCommandSpec());
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("model transformer of " + user.getClass().getName(), e);
+            }
+        }
+        for (CommandLine sub : cl.getSubcommands().values()) reapplyTransformers(sub);
     }
 
     /** Top-level command names and aliases → their classes. */

@@ -72,6 +72,13 @@ class HelpCliTest {
         assertThat(Main.namedCommand(new String[] {"image", "ls"})).isEqualTo(ImageCommands.ImageGroup.class);
         for (String[] unclear : new String[][] {{}, {"--help"}, {"help", "run"}, {"imagez"}, {"--bogus", "ps"}, {"--root"}})
             assertThat(Main.namedCommand(unclear)).as(String.join(" ", unclear)).isNull();
+        // run's own parser settings survive being added alone or with the others: `run IMG sh -c x` keeps -c for sh
+        for (String[] args : new String[][] {{"run", "img", "sh", "-c", "x"}, {}}) {
+            var cl = Main.commandLine(new Main(null), args);
+            assertThat(cl.getSubcommands().get("run").getCommandSpec().parser().stopAtPositional()).isTrue();
+        }
+        assertThat(Main.commandLine(new Main(null)).getSubcommands().get("container").getSubcommands().get("run")
+                .getCommandSpec().parser().stopAtPositional()).isTrue();
         var r = new Cli(root).run("imagez");
         assertThat(r.code()).isEqualTo(125);
         assertThat(r.err()).contains("imagez");
