@@ -2,23 +2,18 @@ package dev.hako.image.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hako.oci.AtomicFiles;
 import dev.hako.oci.Json;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Registry credentials in the files podman and docker use: {@code {"auths":{"host[/repo]":{"auth":"base64(user:pass)"}}}}.
@@ -236,20 +231,16 @@ public final class AuthFile {
      */
     private void write(ObjectNode root) {
         Path dir = writeTo.toAbsolutePath().getParent();
-        Path tmp = dir.resolve("." + writeTo.getFileName() + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
         try {
             if (!Files.isDirectory(dir))
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-                ByteBuffer buf = ByteBuffer.wrap(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
-                while (buf.hasRemaining()) ch.write(buf);
-                ch.force(true);
-            }
-            Files.move(tmp, writeTo, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.write(writeTo, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(root),
+                    PosixFilePermissions.fromString("rw-------"));
         } catch (IOException e) {
-            try { Files.deleteIfExists(tmp); } catch (IOException ignored) { }
             throw new AuthException("write " + writeTo + ": " + e.getMessage(), e);
+        } catch (java.io.UncheckedIOException e) {
+            throw new AuthException("write " + writeTo + ": " + e.getCause().getMessage(), e);
         }
     }
+
 }
